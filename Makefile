@@ -1,0 +1,130 @@
+# phiaudit build. `make` builds build/phiauditd; `sudo make test` installs
+# what it needs (Debian packages), builds with ASan+UBSan and runs every
+# test; `sudo make bench` runs the benchmarks on an optimised build;
+# `sudo make demo` shows the agent on a sample patient-data tree.
+
+BUILD      ?= build
+SAN        := $(BUILD)/san
+CC         ?= gcc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+# Debian packages the build, the tests and the benchmarks use.
+DEB_PACKAGES := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
+                libcmocka-dev pkg-config gcc make e2fsprogs util-linux
+
+WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+HARDEN     := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+CPPFLAGS   := -Iinclude -I$(BUILD) -Iuserspace -D_GNU_SOURCE
+CFLAGS     ?= -O2 -g
+LIBS       := -lbpf -lelf -lz
+SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+LDHARDEN   := -pie -Wl,-z,relro,-z,now
+
+CORE_SRCS  := pathenc.c jsonw.c paths.c decode.c ocsf.c options.c log.c \
+              sink_jsonl.c sink_memory.c clock.c notify.c
+AGENT_SRCS := $(CORE_SRCS) loader.c watch.c agent.c phiauditd.c
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_HDRS   := $(wildcard bpf/*.bpf.h) $(wildcard include/phiaudit/*.h)
+US_HDRS    := $(wildcard userspace/*.h) $(wildcard include/phiaudit/*.h)
+
+OPT_OBJS   := $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
+SAN_OBJS   := $(AGENT_SRCS:%.c=$(SAN)/obj/%.o)
+SAN_CORE   := $(CORE_SRCS:%.c=$(SAN)/obj/%.o)
+SAN_LIBOBJ := $(filter-out $(SAN)/obj/phiauditd.o,$(SAN_OBJS))
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(SAN)/tests/%,$(wildcard tests/unit/test_*.c))
+INTEG_TESTS:= $(patsubst tests/integration/%.c,$(SAN)/tests/%,$(wildcard tests/integration/integ_*.c))
+HELPERS    := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
+BENCHES    := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(filter-out %.bpf.c,$(wildcard tests/bench/*.c)))
+
+.PHONY: all deps test unit integration bench demo clean install-deps
+all: $(BUILD)/phiauditd
+
+# ---- dependencies: installed from Debian when missing (root), else listed
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "phiaudit: installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "phiaudit: missing Debian packages:$$missing (run 'sudo make deps')" >&2; exit 1; \
+	  fi; \
+	fi
+
+# ---- BPF: CO-RE against the running kernel's BTF, then a skeleton
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/phiaudit.bpf.o: $(BPF_SRCS) $(BPF_HDRS) $(BUILD)/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	  -I$(BUILD) -Iinclude -Ibpf -c bpf/phiaudit.bpf.c -o $@
+
+$(BUILD)/phiaudit.skel.h: $(BUILD)/phiaudit.bpf.o
+	$(BPFTOOL) gen skeleton $< name phiaudit_bpf > $@.tmp && mv $@.tmp $@
+
+# ---- userspace, optimised
+$(BUILD)/obj/%.o: userspace/%.c $(US_HDRS) $(BUILD)/phiaudit.skel.h | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -c $< -o $@
+
+$(BUILD)/phiauditd: $(OPT_OBJS)
+	$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS)
+
+# ---- userspace with ASan+UBSan, for every test
+$(SAN)/obj/%.o: userspace/%.c $(US_HDRS) $(BUILD)/phiaudit.skel.h | $(SAN)/obj
+	$(CC) $(CPPFLAGS) $(SAN_FLAGS) $(WARN) -c $< -o $@
+
+$(SAN)/phiauditd: $(SAN_OBJS)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LIBS)
+
+$(SAN)/tests/%: tests/unit/%.c $(SAN_CORE) tests/unit/*.h | $(SAN)/tests
+	$(CC) $(CPPFLAGS) -Itests/unit $(SAN_FLAGS) $(WARN) -DPA_SOURCE_DIR='"$(CURDIR)"' \
+	  -o $@ $< $(SAN_CORE) -lcmocka -ljson-c
+
+$(SAN)/tests/%: tests/integration/%.c tests/integration/*.h $(SAN_LIBOBJ) | $(SAN)/tests
+	$(CC) $(CPPFLAGS) -Itests/integration $(SAN_FLAGS) $(WARN) -DPA_BUILD_DIR='"$(CURDIR)/$(BUILD)"' \
+	  -o $@ $< $(SAN_LIBOBJ) -lcmocka -ljson-c $(LIBS)
+
+# Helpers the tests run as "other processes": small, unsanitised, static
+# where it matters (chroot).
+$(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
+	$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -static -o $@ $<
+
+# The benchmark floor: empty raw_tp sys_enter/sys_exit programs, loaded by
+# the bench driver itself so every run measures it beside the agent.
+$(BUILD)/bench/floor.bpf.o: tests/bench/floor.bpf.c $(BUILD)/vmlinux.h | $(BUILD)/bench
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -c $< -o $@
+
+$(BUILD)/bench/floor.skel.h: $(BUILD)/bench/floor.bpf.o
+	$(BPFTOOL) gen skeleton $< name floor_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/bench/floor.skel.h | $(BUILD)/bench
+	$(CC) $(CPPFLAGS) -I$(BUILD)/bench -O2 -g $(WARN) -o $@ $< $(LIBS)
+
+$(BUILD) $(BUILD)/obj $(SAN)/obj $(SAN)/tests $(BUILD)/helpers $(BUILD)/bench:
+	mkdir -p $@
+
+# ---- entry points
+test: deps
+	$(MAKE) --no-print-directory $(SAN)/phiauditd $(UNIT_TESTS) $(INTEG_TESTS) $(HELPERS)
+	@sh tests/run.sh $(BUILD)
+
+unit: deps
+	$(MAKE) --no-print-directory $(UNIT_TESTS)
+	@PA_UNIT_ONLY=1 sh tests/run.sh $(BUILD)
+
+bench: deps
+	$(MAKE) --no-print-directory $(BUILD)/phiauditd $(BENCHES) $(HELPERS)
+	@sh tests/bench/run.sh $(BUILD)
+
+demo: deps
+	$(MAKE) --no-print-directory $(BUILD)/phiauditd
+	@sh deploy/demo.sh $(BUILD)/phiauditd
+
+clean:
+	rm -rf $(BUILD)

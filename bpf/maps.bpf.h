@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The maps the programs share, and the never-silent counter helper. */
+#ifndef PHIAUDIT_MAPS_BPF_H
+#define PHIAUDIT_MAPS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "phiaudit/abi.h"
+
+/* Events to the agent. The agent sizes it before load (--ring-buffer-mb). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} pa_events SEC(".maps");
+
+/* Watched directories: key is the struct dentry * the agent's O_PATH fd pins. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PA_MAX_WATCHES);
+	__type(key, __u64);
+	__type(value, struct pa_watch_val);
+} pa_watches SEC(".maps");
+
+/* Superblocks holding a watched directory (key: struct super_block *). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PA_MAX_WATCHES);
+	__type(key, __u64);
+	__type(value, __u32);
+} pa_watch_sbs SEC(".maps");
+
+/* Routes from ancestors of watched directories, for denied opens. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PA_MAX_ROUTES);
+	__type(key, struct pa_route_key);
+	__type(value, __u32);
+} pa_routes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PA_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} pa_counters SEC(".maps");
+
+/* One event being built, per CPU: too large for the 512-byte BPF stack. */
+struct pa_open_scratch {
+	struct pa_open_event ev;
+	char data[PA_DATA_MAX + PA_NAME_MAX]; /* slack: masked offset + one name */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pa_open_scratch);
+} pa_open_scratch SEC(".maps");
+
+static __always_inline void pa_count(enum pa_counter c)
+{
+	__u32 key = c;
+	__u64 *v = bpf_map_lookup_elem(&pa_counters, &key);
+
+	/* Per-CPU slot: no other writer, a plain increment is exact. */
+	if (v)
+		*v += 1;
+}
+
+#endif /* PHIAUDIT_MAPS_BPF_H */

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Opens, decided at syscall exit: the fd the syscall returned leads to the
+ * struct file, whose dentry decides scope. Denied opens have no file: their
+ * scope comes from the start directory (cwd, dirfd or root) and the string
+ * the process passed, and the record says so (PA_PATH_FROM_USER).
+ */
+#ifndef PHIAUDIT_OPEN_BPF_H
+#define PHIAUDIT_OPEN_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "phiaudit/abi.h"
+#include "phiaudit/syscalls.h"
+#include "phiaudit/pathhash.h"
+#include "maps.bpf.h"
+#include "task.bpf.h"
+#include "walk.bpf.h"
+
+#define PA_EACCES 13
+#define PA_EPERM 1
+#define PA_AT_FDCWD -100
+
+/* The agent's own process: its opens are not audited (no feedback loop). */
+const volatile __u32 pa_agent_tgid = 0;
+/* Kernel event sequence; the first event is 1. */
+__u64 pa_event_seq = 0;
+
+/* Syscall argument @idx (0-5) in the ABI the syscall was made in. */
+static __always_inline __u64 pa_arg(struct pt_regs *regs, int compat, int idx)
+{
+	if (compat) {
+		/* i386: ebx ecx edx esi edi ebp, 32 bits each */
+		switch (idx) {
+		case 0: return (__u32)BPF_CORE_READ(regs, bx);
+		case 1: return (__u32)BPF_CORE_READ(regs, cx);
+		case 2: return (__u32)BPF_CORE_READ(regs, dx);
+		case 3: return (__u32)BPF_CORE_READ(regs, si);
+		case 4: return (__u32)BPF_CORE_READ(regs, di);
+		default: return (__u32)BPF_CORE_READ(regs, bp);
+		}
+	}
+	switch (idx) {
+	case 0: return BPF_CORE_READ(regs, di);
+	case 1: return BPF_CORE_READ(regs, si);
+	case 2: return BPF_CORE_READ(regs, dx);
+	case 3: return BPF_CORE_READ(regs, r10);
+	case 4: return BPF_CORE_READ(regs, r8);
+	default: return BPF_CORE_READ(regs, r9);
+	}
+}
+
+static __always_inline void pa_read_open_args(struct pa_open_event *ev, struct pt_regs *regs,
+					      int compat, enum pa_syscall op, __u64 *path)
+{
+	struct pa_open_args_layout l = pa_open_layout(op);
+
+	ev->dirfd = l.dirfd >= 0 ? (__s32)pa_arg(regs, compat, l.dirfd) : PA_AT_FDCWD;
+	*path = l.path >= 0 ? pa_arg(regs, compat, l.path) : 0;
+	ev->flags = l.flags >= 0 ? (__u32)pa_arg(regs, compat, l.flags) : 0;
+	ev->mode = l.mode >= 0 ? (__u32)pa_arg(regs, compat, l.mode) : 0;
+	if (op == PA_SYS_CREAT)
+		ev->flags = PA_CREAT_FLAGS;
+	if (l.how >= 0) {
+		struct open_how how = {};
+
+		bpf_probe_read_user(&how, sizeof(how), (void *)pa_arg(regs, compat, l.how));
+		ev->flags = how.flags;
+		ev->mode = (__u32)how.mode;
+	}
+}
+
+/* Send the event built in @s with @data_len bytes of names and strings. */
+static __always_inline void pa_emit_open(struct pa_open_scratch *s, __u32 data_len)
+{
+	__u64 size = sizeof(s->ev) + data_len;
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (size > sizeof(*s))
+		size = sizeof(*s);
+	s->ev.hdr.type = PA_EV_OPEN;
+	s->ev.hdr.size = size;
+	s->ev.hdr.cpu = bpf_get_smp_processor_id();
+	s->ev.hdr.ktime_ns = bpf_ktime_get_boot_ns();
+	s->ev.hdr.seq = __sync_fetch_and_add(&pa_event_seq, 1) + 1;
+	/* Batch wake-ups: the agent also polls, so nothing waits > 100 ms. */
+	if (bpf_ringbuf_query(&pa_events, BPF_RB_AVAIL_DATA) >= PA_WAKEUP_BYTES)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&pa_events, s, size, flags))
+		pa_count(PA_CNT_RINGBUF_FULL);
+	else
+		pa_count(PA_CNT_EVENTS);
+}
+
+static __always_inline struct pa_open_scratch *pa_begin(struct task_struct *task,
+							struct pt_regs *regs, int compat,
+							enum pa_syscall op, long ret, __u64 *path)
+{
+	__u32 zero = 0;
+	struct pa_open_scratch *s = bpf_map_lookup_elem(&pa_open_scratch, &zero);
+
+	if (!s)
+		return NULL;
+	__builtin_memset(&s->ev, 0, sizeof(s->ev));
+	pa_fill_proc(&s->ev.proc, task);
+	pa_read_open_args(&s->ev, regs, compat, op, path);
+	s->ev.ret = ret;
+	s->ev.syscall = op;
+	s->ev.compat = compat;
+	return s;
+}
+
+/*
+ * A denied open whose start directory is outside every watched tree: does
+ * the string walk from it into one? Follows the routes the agent installed
+ * for each ancestor of each watch. Empty and "." components are skipped;
+ * ".." ends the match (it may cross a symlink, so no lexical guess).
+ * One byte per bpf_loop step: a plain loop over 4 KiB exceeds the
+ * verifier's jump history.
+ */
+struct pa_route_scan {
+	struct pa_open_scratch *s;
+	__u64 committed, cur;
+	struct pa_route_key key;
+	__u32 len, comp_len, dots, ncomp;
+	__u32 watch_id, matched;
+};
+
+static long pa_route_step(__u64 i, void *arg)
+{
+	struct pa_route_scan *st = arg;
+	__u32 *w;
+	char c;
+
+	c = i < st->len ? st->s->data[i & (PA_USER_PATH_MAX - 1)] : 0;
+	if (c != '/' && c != 0) {
+		if (st->comp_len == 0)
+			st->cur = st->ncomp ? pa_hash_sep(st->committed) : st->committed;
+		st->cur = pa_hash_byte(st->cur, c);
+		st->comp_len++;
+		st->dots += c == '.';
+		return 0;
+	}
+	if (st->comp_len == 2 && st->dots == 2)
+		return 1;
+	if (st->comp_len > 1 || (st->comp_len == 1 && st->dots == 0)) {
+		st->committed = st->cur;
+		st->ncomp++;
+		st->key.hash = st->committed;
+		w = bpf_map_lookup_elem(&pa_routes, &st->key);
+		if (w) {
+			st->watch_id = *w;
+			st->matched = 1;
+			return 1;
+		}
+	}
+	st->comp_len = 0;
+	st->dots = 0;
+	return c == 0;
+}
+
+/* Set by the agent when the kernel has bpf_loop (5.17+); else no routes. */
+const volatile __u8 pa_have_bpf_loop = 0;
+
+static __always_inline int pa_route_match(struct pa_open_scratch *s, __u32 len, __u64 start,
+					  __u32 *watch_id)
+{
+	struct pa_route_scan st = {
+		.s = s,
+		.committed = PA_FNV_OFFSET,
+		.cur = PA_FNV_OFFSET,
+		.key = { .dentry = start },
+		.len = len,
+	};
+
+	if (!pa_have_bpf_loop)
+		return 0;
+	/* len counts the NUL: the last step ends the last component. */
+	bpf_loop(len, pa_route_step, &st, 0);
+	*watch_id = st.watch_id;
+	return st.matched;
+}
+
+static __always_inline int pa_denied_open(struct task_struct *task, struct pt_regs *regs,
+					  int compat, enum pa_syscall op, long ret)
+{
+	struct pa_scope_result r = {};
+	struct dentry *start_d;
+	struct vfsmount *start_m;
+	struct pa_open_scratch *s;
+	__u64 upath;
+	long n;
+	__u32 off;
+
+	s = pa_begin(task, regs, compat, op, ret, &upath);
+	if (!s || !upath)
+		return 0;
+	n = bpf_probe_read_user_str(s->data, PA_USER_PATH_MAX, (void *)upath);
+	if (n <= 0) {
+		pa_count(PA_CNT_USER_PATH_FAULT);
+		return 0;
+	}
+	if (n == PA_USER_PATH_MAX)
+		s->ev.path_flags |= PA_PATH_USER_TRUNCATED;
+	if (s->data[0] == '/') {
+		start_d = BPF_CORE_READ(task, fs, root.dentry);
+		start_m = BPF_CORE_READ(task, fs, root.mnt);
+	} else if (s->ev.dirfd == PA_AT_FDCWD) {
+		start_d = BPF_CORE_READ(task, fs, pwd.dentry);
+		start_m = BPF_CORE_READ(task, fs, pwd.mnt);
+	} else {
+		struct file *dir = pa_fd_file(task, s->ev.dirfd);
+
+		if (!dir)
+			return 0;
+		start_d = BPF_CORE_READ(dir, f_path.dentry);
+		start_m = BPF_CORE_READ(dir, f_path.mnt);
+	}
+	pa_scope_of((__u64)start_d, (__u64)start_m, &r);
+	if (r.scope != PA_SCOPE_IN) {
+		if (!pa_route_match(s, n & (PA_USER_PATH_MAX * 2 - 1), (__u64)start_d, &r.watch_id))
+			return 0;
+		r.scope = PA_SCOPE_IN;
+		r.watch = 0; /* the start directory is above the watch */
+		s->ev.path_flags |= PA_PATH_VIA_ROUTE;
+	}
+	s->ev.scope = r.scope;
+	s->ev.watch_id = r.watch_id;
+	s->ev.path_flags |= PA_PATH_FROM_USER;
+	s->ev.user_len = n;
+	off = n;
+	if (r.watch)
+		s->ev.rel_len = pa_rel_names(s, off, (__u64)start_d, (__u64)start_m, r.watch);
+	off += s->ev.rel_len;
+	s->ev.view_len = pa_view_names(s, off, (__u64)start_d, (__u64)start_m);
+	pa_emit_open(s, off + s->ev.view_len);
+	return 0;
+}
+
+static __always_inline int pa_opened(struct task_struct *task, struct pt_regs *regs,
+				     int compat, enum pa_syscall op, long ret)
+{
+	struct pa_scope_result r = {};
+	struct pa_open_scratch *s;
+	struct file *file = pa_fd_file(task, ret);
+	struct dentry *d;
+	struct vfsmount *m;
+	__u64 upath;
+
+	if (!file) {
+		pa_count(PA_CNT_FD_LOOKUP_FAILED);
+		return 0;
+	}
+	d = BPF_CORE_READ(file, f_path.dentry);
+	m = BPF_CORE_READ(file, f_path.mnt);
+	pa_scope_of((__u64)d, (__u64)m, &r);
+	if (r.scope == PA_SCOPE_OUT)
+		return 0;
+	s = pa_begin(task, regs, compat, op, ret, &upath);
+	if (!s)
+		return 0;
+	s->ev.scope = r.scope;
+	s->ev.watch_id = r.watch_id;
+	s->ev.file_ino = BPF_CORE_READ(file, f_inode, i_ino);
+	s->ev.file_dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	s->ev.file_mode = BPF_CORE_READ(file, f_inode, i_mode);
+	/* UNRESOLVED: the names up to where ancestry ends (stop is NULL). */
+	s->ev.rel_len = pa_rel_names(s, 0, (__u64)d, (__u64)m, r.watch);
+	s->ev.view_len = pa_view_names(s, s->ev.rel_len, (__u64)d, (__u64)m);
+	if (s->ev.path_flags & (PA_PATH_REL_TRUNCATED | PA_PATH_VIEW_TRUNCATED))
+		pa_count(PA_CNT_PATH_TRUNCATED);
+	pa_emit_open(s, s->ev.rel_len + s->ev.view_len);
+	return 0;
+}
+
+/* Entry from every sys_exit hook once the id passed pa_syscall_candidate(). */
+static __always_inline int pa_handle_open(struct pt_regs *regs, long nr, long ret)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	int compat = pa_task_in_compat_syscall(task);
+	enum pa_syscall op = pa_syscall_classify(nr, compat);
+
+	if (op == PA_SYS_NONE || (bpf_get_current_pid_tgid() >> 32) == pa_agent_tgid)
+		return 0;
+	if (ret >= 0)
+		return pa_opened(task, regs, compat, op, ret);
+	if (ret == -PA_EACCES || ret == -PA_EPERM)
+		return pa_denied_open(task, regs, compat, op, ret);
+	return 0;
+}
+
+#endif /* PHIAUDIT_OPEN_BPF_H */

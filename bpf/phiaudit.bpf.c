@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * phiaudit's kernel programs. Thin hook wrappers; the logic lives in the
+ * *.bpf.h helpers. The agent loads exactly one sys_exit backend, chosen by
+ * probing at start-up (see userspace/loader.c):
+ *
+ *   tp_btf/sys_exit      one program for every syscall, compat included
+ *   raw_tp/sys_exit      the same where BTF-typed tracepoints are refused
+ *   tracepoint/syscalls  per-syscall fallback; cannot see 32-bit syscalls
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "phiaudit/abi.h"
+#include "open.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(pa_sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	/* A direct load: the cheapest possible reject on every syscall. */
+	long nr = regs->orig_ax;
+
+	if (!pa_syscall_candidate(nr))
+		return 0;
+	return pa_handle_open(regs, nr, ret);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(pa_sys_exit_raw, struct pt_regs *regs, long ret)
+{
+	long nr = BPF_CORE_READ(regs, orig_ax);
+
+	if (!pa_syscall_candidate(nr))
+		return 0;
+	return pa_handle_open(regs, nr, ret);
+}
+
+/* Per-syscall fallback: the task's saved user registers hold the args. */
+static __always_inline int pa_tp_exit(long nr, long ret)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return pa_handle_open(regs, nr, ret);
+}
+
+#define PA_TP_EXIT(name)                                                   \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                         \
+	int pa_tp_exit_##name(struct trace_event_raw_sys_exit *ctx)         \
+	{                                                                  \
+		return pa_tp_exit(ctx->id, ctx->ret);                      \
+	}
+
+PA_TP_EXIT(open)
+PA_TP_EXIT(creat)
+PA_TP_EXIT(openat)
+PA_TP_EXIT(openat2)
+PA_TP_EXIT(open_by_handle_at)
+
+/*
+ * Identity of the agent's own descriptors: which dentry and superblock an
+ * O_PATH fd on a watched directory pins. The agent sets pa_ident_tgid and
+ * reads fixed-size struct pa_ident records from the iterator.
+ */
+__u32 pa_ident_tgid = 0;
+
+SEC("iter/task_file")
+int pa_iter_ident(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct pa_ident id = {};
+	struct dentry *d;
+
+	if (!task || !file || BPF_CORE_READ(task, tgid) != pa_ident_tgid)
+		return 0;
+	d = BPF_CORE_READ(file, f_path.dentry);
+	id.fd = ctx->fd;
+	id.dentry = (__u64)d;
+	id.sb = (__u64)BPF_CORE_READ(d, d_sb);
+	id.dev = BPF_CORE_READ(d, d_sb, s_dev);
+	id.ino = BPF_CORE_READ(d, d_inode, i_ino);
+	bpf_seq_write(ctx->meta->seq, &id, sizeof(id));
+	return 0;
+}

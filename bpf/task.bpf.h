@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Who is making the syscall: identity fields read from the current task. */
+#ifndef PHIAUDIT_TASK_BPF_H
+#define PHIAUDIT_TASK_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "phiaudit/abi.h"
+
+/* x86 thread_info.status bit set while a 32-bit syscall runs. */
+#define PA_TS_COMPAT 0x0002
+
+static __always_inline int pa_task_in_compat_syscall(struct task_struct *task)
+{
+	if (!bpf_core_field_exists(task->thread_info.status))
+		return 0;
+	return (BPF_CORE_READ(task, thread_info.status) & PA_TS_COMPAT) != 0;
+}
+
+static __always_inline void pa_fill_proc(struct pa_proc *p, struct task_struct *task)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+
+	p->tgid = pid_tgid >> 32;
+	p->tid = (__u32)pid_tgid;
+	p->uid = (__u32)uid_gid;
+	p->gid = uid_gid >> 32;
+	p->euid = BPF_CORE_READ(cred, euid.val);
+	p->egid = BPF_CORE_READ(cred, egid.val);
+	p->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	p->auid = (__u32)-1;
+	p->sessionid = (__u32)-1;
+	if (bpf_core_field_exists(task->loginuid)) {
+		p->auid = BPF_CORE_READ(task, loginuid.val);
+		p->sessionid = BPF_CORE_READ(task, sessionid);
+	}
+	p->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	p->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	p->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(p->comm, sizeof(p->comm));
+}
+
+/* The struct file behind a descriptor of @task, or NULL. */
+static __always_inline struct file *pa_fd_file(struct task_struct *task, int fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+#endif /* PHIAUDIT_TASK_BPF_H */

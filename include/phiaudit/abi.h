@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The kernel <-> agent contract: every record that crosses the ring buffer,
+ * every counter the programs bump, and the limits both sides rely on.
+ * Defined once, here; bpf/ and userspace/ both include this file.
+ *
+ * Only fixed-width __u* types and fixed arrays, explicit padding, and a
+ * _Static_assert on every size, so a layout change cannot slip through.
+ */
+#ifndef PHIAUDIT_ABI_H
+#define PHIAUDIT_ABI_H
+
+#ifdef __bpf__
+/* vmlinux.h already defines the __u* types. */
+#else
+#include <linux/types.h>
+#endif
+
+#define PA_COMM_LEN 16
+
+/*
+ * Path names travel as NUL-separated components, leaf first:
+ *
+ *   data: "a.txt\0patients\0phi\0srv\0"   ->  /srv/phi/patients/a.txt
+ *
+ * Appending forward (instead of prepending) keeps the verifier happy; the
+ * agent reverses. PA_NAME_MAX is one component with its NUL (NAME_MAX + 1).
+ * PA_DATA_MAX bounds one event's data area; it must be a power of two
+ * because the programs mask offsets with it.
+ */
+#define PA_NAME_MAX 256
+#define PA_DATA_MAX 8192
+#define PA_USER_PATH_MAX 4096 /* PATH_MAX, the user-supplied string */
+
+/* Levels a walk may climb (directories plus mount crossings). */
+#define PA_WALK_MAX_DEPTH 96
+
+/* Watched directories the kernel can hold at once. */
+#define PA_MAX_WATCHES 1024
+/* (ancestor dentry, relative-path hash) routes for denied opens. */
+#define PA_MAX_ROUTES 16384
+
+/* Wake the agent once this much is queued; it also polls every 100 ms. */
+#define PA_WAKEUP_BYTES (64 << 10)
+
+enum pa_event_type {
+	PA_EV_OPEN = 1,
+};
+
+/* Every record begins with this header. */
+struct pa_event_hdr {
+	__u16 type;	  /* enum pa_event_type */
+	__u16 size;	  /* bytes in this record, header included */
+	__u32 cpu;	  /* CPU that emitted it */
+	__u64 seq;	  /* kernel event sequence: a gap is a loss */
+	__u64 ktime_ns;	  /* CLOCK_BOOTTIME, nanoseconds */
+};
+_Static_assert(sizeof(struct pa_event_hdr) == 24, "pa_event_hdr layout");
+
+/* Who did it: read from the task at the hook. */
+struct pa_proc {
+	__u32 tgid;	  /* process id */
+	__u32 tid;	  /* thread id */
+	__u32 ppid;	  /* real parent's process id */
+	__u32 uid;
+	__u32 gid;
+	__u32 euid;
+	__u32 egid;
+	__u32 auid;	  /* login uid; 4294967295 when unset */
+	__u32 sessionid;  /* audit session; 4294967295 when unset */
+	__u32 mnt_ns;	  /* mount namespace inode number */
+	__u64 start_ns;	  /* group leader start, CLOCK_BOOTTIME */
+	__u64 cgroup_id;
+	char comm[PA_COMM_LEN];
+};
+_Static_assert(sizeof(struct pa_proc) == 72, "pa_proc layout");
+
+/* Syscalls the programs decode; the same op for native and compat. */
+enum pa_syscall {
+	PA_SYS_NONE = 0,
+	PA_SYS_OPEN,
+	PA_SYS_CREAT,
+	PA_SYS_OPENAT,
+	PA_SYS_OPENAT2,
+	PA_SYS_OPEN_BY_HANDLE_AT,
+};
+
+/* How far the kernel could place the file relative to the watch set. */
+enum pa_scope {
+	PA_SCOPE_OUT = 0,	 /* not below any watched directory */
+	PA_SCOPE_IN = 1,	 /* below watched directory watch_id */
+	PA_SCOPE_UNRESOLVED = 2, /* no ancestry (disconnected dentry, too deep)
+				  * on a filesystem that holds a watch */
+};
+
+/* pa_open_event.path_flags */
+#define PA_PATH_REL_TRUNCATED	(1u << 0) /* names below the watch didn't fit */
+#define PA_PATH_VIEW_TRUNCATED	(1u << 1) /* process-view path didn't fit */
+#define PA_PATH_USER_TRUNCATED	(1u << 2) /* user-supplied string didn't fit */
+#define PA_PATH_FROM_USER	(1u << 3) /* no kernel object: user string */
+#define PA_PATH_VIEW_UNREACHABLE (1u << 4) /* file outside the process root */
+#define PA_PATH_DISCONNECTED	(1u << 5) /* dentry with no ancestry */
+#define PA_PATH_VIA_ROUTE	(1u << 6) /* denied open placed by a route from
+					   * an ancestor, not by its start dir */
+
+/*
+ * One open (or denied open) under a watched directory.
+ *
+ *   data: [user path: user_len][rel names: rel_len][view names: view_len]
+ *
+ * user: the string the process passed (with its NUL), for denied opens
+ *       only; relative to the view path when it does not start with '/'.
+ * rel:  components from the file up to (not including) the watched
+ *       directory, leaf first. Host path = the watch's path + reversed rel.
+ * view: components from the file up to the process's root, leaf first:
+ *       the path the process itself would see (chroot, mount namespace).
+ *       For a denied open: the view of its start directory (cwd or dirfd).
+ */
+struct pa_open_event {
+	struct pa_event_hdr hdr;
+	struct pa_proc proc;
+	__u64 flags;	  /* open flags (openat2's how.flags is 64-bit) */
+	__u64 file_ino;	  /* 0 when no file was opened */
+	__u32 file_dev;	  /* kernel dev_t (major << 20 | minor) */
+	__u32 file_mode;  /* i_mode: type and permission bits */
+	__u32 mode;	  /* creation mode argument */
+	__s32 ret;	  /* fd, or -errno */
+	__s32 dirfd;	  /* dirfd argument; -100 is AT_FDCWD */
+	__u32 watch_id;	  /* valid when scope == PA_SCOPE_IN */
+	__u16 syscall;	  /* enum pa_syscall */
+	__u8 compat;	  /* 1: 32-bit (ia32) syscall */
+	__u8 scope;	  /* enum pa_scope */
+	__u16 path_flags; /* PA_PATH_* */
+	__u16 rel_len;
+	__u16 view_len;
+	__u16 user_len;
+	__u32 pad;
+	/* followed by user_len + rel_len + view_len bytes of data */
+};
+_Static_assert(sizeof(struct pa_open_event) == 152, "pa_open_event layout");
+
+/*
+ * Per-CPU counters of everything that was not delivered or not exact.
+ * Never reset by the kernel; the agent reports increases.
+ */
+enum pa_counter {
+	PA_CNT_RINGBUF_FULL = 0,  /* event dropped: ring buffer reserve failed */
+	PA_CNT_FD_LOOKUP_FAILED,  /* opened fd had no file at exit (raced) */
+	PA_CNT_WALK_TOO_DEEP,	  /* ancestry longer than PA_WALK_MAX_DEPTH */
+	PA_CNT_PATH_TRUNCATED,	  /* a path did not fit its event */
+	PA_CNT_USER_PATH_FAULT,	  /* could not read a user-supplied path */
+	PA_CNT_SCOPE_UNRESOLVED,  /* open recorded without ancestry */
+	PA_CNT_EVENTS,		  /* events emitted */
+	PA_CNT_MAX
+};
+
+/* Names for the counters, in the agent's records. */
+#define PA_COUNTER_NAMES                                                    \
+	{ "ringbuf_full", "fd_lookup_failed", "walk_too_deep",              \
+	  "path_truncated", "user_path_fault", "scope_unresolved", "events" }
+
+/* pa_watches: value for a watched directory's dentry. */
+struct pa_watch_val {
+	__u32 watch_id;
+	__u32 pad;
+};
+
+/*
+ * pa_routes key: a directory that is an ancestor of a watched directory,
+ * and the FNV-1a hash of the normalised relative path from it down to the
+ * watch (see pa_path_hash in pathhash.h). A denied open whose start
+ * directory and user string walk one of these routes is in scope.
+ */
+struct pa_route_key {
+	__u64 dentry;
+	__u64 hash;
+};
+
+/*
+ * What the identity iterator reports for each of the agent's own open
+ * files: the kernel objects behind an O_PATH descriptor on a watched dir.
+ */
+struct pa_ident {
+	__u32 fd;
+	__u32 dev;	  /* kernel dev_t of the superblock */
+	__u64 ino;
+	__u64 dentry;	  /* struct dentry *, pinned while the fd is open */
+	__u64 sb;	  /* struct super_block * */
+};
+_Static_assert(sizeof(struct pa_ident) == 32, "pa_ident layout");
+
+#endif /* PHIAUDIT_ABI_H */

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "agent.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "clock.h"
+#include "decode.h"
+#include "log.h"
+#include "notify.h"
+
+static const char *const counter_names[PA_CNT_MAX] = PA_COUNTER_NAMES;
+
+/* Which counters mean something was lost or inexact (not "events"). */
+static int counter_is_loss(int c)
+{
+	return c != PA_CNT_EVENTS && c != PA_CNT_SCOPE_UNRESOLVED;
+}
+
+static void emit(struct pa_agent *a)
+{
+	if (pa_jw_failed(&a->jw)) {
+		pa_warn("a record could not be encoded (out of memory): counted as lost");
+		a->decode_errors++;
+	} else {
+		a->sink->ops->write(a->sink, a->jw.buf, a->jw.len);
+	}
+	pa_jw_reset(&a->jw);
+}
+
+static void agent_record_begin(struct pa_agent *a, enum pa_agent_activity id, const char *name,
+			       const char *message)
+{
+	uint64_t now = pa_boot_to_utc(a->clock_offset, pa_clock_boot_ns());
+
+	pa_ocsf_agent_begin(&a->jw, &a->host, now, ++a->record_seq, id, name, message);
+}
+
+static void write_watches(struct pa_agent *a)
+{
+	pa_jw_arr_open(&a->jw, "watches");
+	for (size_t i = 0; i < a->watches.n; i++) {
+		pa_jw_obj_open(&a->jw, NULL);
+		pa_jw_u64(&a->jw, "id", a->watches.w[i]->id);
+		pa_jw_str(&a->jw, "path", a->watches.w[i]->path);
+		pa_jw_obj_close(&a->jw);
+	}
+	pa_jw_arr_close(&a->jw);
+}
+
+static void on_open(struct pa_agent *a, const void *data, size_t size)
+{
+	struct pa_open_view v;
+	const struct pa_watch *w;
+	struct pa_open_record r = { .v = &v };
+	bool differs;
+
+	if (pa_decode_open(data, size, &v)) {
+		a->decode_errors++;
+		return;
+	}
+	w = v.ev->scope == PA_SCOPE_IN ? pa_watch_by_id(&a->watches, v.ev->watch_id) : NULL;
+	differs = pa_open_paths(&v, w ? w->path : NULL, &a->path_host, &a->path_view);
+	r.time_ns = pa_boot_to_utc(a->clock_offset, v.ev->hdr.ktime_ns);
+	r.proc_start_ns = pa_boot_to_utc(a->clock_offset, v.ev->proc.start_ns);
+	r.record_seq = ++a->record_seq;
+	r.path = &a->path_host;
+	r.process_path = differs ? &a->path_view : NULL;
+	r.watch_path = w ? w->path : NULL;
+	pa_ocsf_open(&a->jw, &a->host, &r);
+	emit(a);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct pa_agent *a = ctx;
+	const struct pa_event_hdr *h = data;
+
+	if (pa_decode_type(data, size) < 0) {
+		a->decode_errors++;
+		return 0;
+	}
+	a->events_received++;
+	if (h->seq > a->max_event_seq)
+		a->max_event_seq = h->seq;
+	if (h->type == PA_EV_OPEN)
+		on_open(a, data, size);
+	else
+		a->decode_errors++;
+	return 0;
+}
+
+/*
+ * Losses since the last check, as one record and one warning. Missing
+ * sequence numbers are only counted once the kernel's own counters do not
+ * explain them, and only at stop (an event in flight on another CPU is a
+ * gap for a moment, not a loss).
+ */
+static void check_losses(struct pa_agent *a, bool final)
+{
+	uint64_t now[PA_CNT_MAX], missing = 0;
+	bool any = false;
+
+	if (pa_bpf_counters(&a->bpf, now))
+		return;
+	if (final && a->max_event_seq > a->events_received)
+		missing = a->max_event_seq - a->events_received;
+	for (int c = 0; c < PA_CNT_MAX; c++)
+		any |= counter_is_loss(c) && now[c] != a->reported[c];
+	any |= a->sink->write_errors != a->reported_write_errors;
+	any |= a->decode_errors != a->reported_decode_errors;
+	any |= missing != a->reported_missing;
+	if (!any)
+		return;
+	agent_record_begin(a, PA_AGENT_OTHER, "Loss", "events or records were lost or inexact");
+	pa_jw_obj_open(&a->jw, "since_last");
+	for (int c = 0; c < PA_CNT_MAX; c++)
+		if (counter_is_loss(c))
+			pa_jw_u64(&a->jw, counter_names[c], now[c] - a->reported[c]);
+	pa_jw_u64(&a->jw, "write_errors", a->sink->write_errors - a->reported_write_errors);
+	pa_jw_u64(&a->jw, "decode_errors", a->decode_errors - a->reported_decode_errors);
+	pa_jw_obj_close(&a->jw);
+	pa_jw_u64(&a->jw, "events_missing_by_sequence", missing);
+	pa_jw_u64(&a->jw, "max_event_seq", a->max_event_seq);
+	pa_ocsf_agent_end(&a->jw);
+	emit(a);
+	pa_warn("losses: ring buffer full %llu, fd lookups %llu, paths truncated %llu, write "
+		"errors %llu, decode errors %llu (totals)",
+		(unsigned long long)now[PA_CNT_RINGBUF_FULL],
+		(unsigned long long)now[PA_CNT_FD_LOOKUP_FAILED],
+		(unsigned long long)now[PA_CNT_PATH_TRUNCATED],
+		(unsigned long long)a->sink->write_errors, (unsigned long long)a->decode_errors);
+	memcpy(a->reported, now, sizeof(now));
+	a->reported_write_errors = a->sink->write_errors;
+	a->reported_decode_errors = a->decode_errors;
+	a->reported_missing = missing;
+}
+
+static void check_clock(struct pa_agent *a)
+{
+	int64_t now = pa_clock_offset_now(), step = now - a->clock_offset;
+
+	if (step < PA_CLOCK_STEP_NS && step > -PA_CLOCK_STEP_NS)
+		return;
+	agent_record_begin(a, PA_AGENT_OTHER, "Clock Step",
+			   "the wall clock was stepped; later times use the new clock");
+	pa_jw_i64(&a->jw, "step_ns", step);
+	pa_ocsf_agent_end(&a->jw);
+	emit(a);
+	a->clock_offset = now;
+}
+
+static void check_watch_paths(struct pa_agent *a)
+{
+	if (pa_watch_refresh_paths(&a->watches) == 0)
+		return;
+	agent_record_begin(a, PA_AGENT_OTHER, "Watch Set Changed",
+			   "a watched directory was renamed");
+	write_watches(a);
+	pa_ocsf_agent_end(&a->jw);
+	emit(a);
+}
+
+static void tick(struct pa_agent *a, bool final)
+{
+	check_clock(a);
+	check_watch_paths(a);
+	check_losses(a, final);
+}
+
+static void write_start(struct pa_agent *a)
+{
+	agent_record_begin(a, PA_AGENT_START, "Start", "phiauditd started");
+	pa_jw_u64(&a->jw, "pid", (uint64_t)getpid());
+	pa_jw_str(&a->jw, "hook", pa_hook_name(a->bpf.backend));
+	pa_jw_bool(&a->jw, "sees_compat_syscalls", a->bpf.sees_compat);
+	pa_jw_bool(&a->jw, "denied_open_routes", a->bpf.have_bpf_loop);
+	if (a->bpf.missing[0])
+		pa_jw_str(&a->jw, "unaudited_syscalls", a->bpf.missing);
+	pa_jw_u64(&a->jw, "ring_buffer_mb", a->opt->ring_buffer_mb);
+	write_watches(a);
+	pa_ocsf_agent_end(&a->jw);
+	emit(a);
+}
+
+static void write_stop(struct pa_agent *a)
+{
+	uint64_t c[PA_CNT_MAX] = { 0 };
+
+	pa_bpf_counters(&a->bpf, c);
+	agent_record_begin(a, PA_AGENT_STOP, "Stop", "phiauditd stopped");
+	pa_jw_u64(&a->jw, "events_received", a->events_received);
+	pa_jw_u64(&a->jw, "max_event_seq", a->max_event_seq);
+	pa_jw_obj_open(&a->jw, "counters");
+	for (int i = 0; i < PA_CNT_MAX; i++)
+		pa_jw_u64(&a->jw, counter_names[i], c[i]);
+	pa_jw_u64(&a->jw, "write_errors", a->sink->write_errors);
+	pa_jw_u64(&a->jw, "decode_errors", a->decode_errors);
+	pa_jw_obj_close(&a->jw);
+	pa_ocsf_agent_end(&a->jw);
+	emit(a);
+}
+
+int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
+{
+	char err[4096];
+	int rc;
+
+	a->opt = opt;
+	pa_jw_init(&a->jw);
+	if (gethostname(a->hostname, sizeof(a->hostname) - 1))
+		snprintf(a->hostname, sizeof(a->hostname), "unknown");
+	a->host.hostname = a->hostname;
+	a->clock_offset = pa_clock_offset_now();
+	a->sink = pa_sink_jsonl_open(opt->jsonl, err, sizeof(err));
+	if (!a->sink)
+		pa_fatal("--jsonl %s", err);
+	if (pa_bpf_start(&a->bpf, opt, err, sizeof(err)))
+		pa_fatal("%s", err);
+	for (size_t i = 0; i < opt->n_watch; i++) {
+		rc = pa_watch_add(&a->watches, &a->bpf, opt->watch[i], err, sizeof(err));
+		if (rc < 0)
+			pa_fatal("--watch %s", err);
+	}
+	a->rb = ring_buffer__new(pa_bpf_events_fd(&a->bpf), on_event, a, NULL);
+	if (!a->rb)
+		pa_fatal("ring buffer: %s", strerror(errno));
+	write_start(a);
+	a->sink->ops->flush(a->sink);
+	if (a->watches.n == 0)
+		pa_warn("nothing is watched: no --watch given; every open is ignored");
+	pa_info("ready: watching %zu director%s with the %s hook%s", a->watches.n,
+		a->watches.n == 1 ? "y" : "ies", pa_hook_name(a->bpf.backend),
+		a->bpf.sees_compat ? "" : " (32-bit syscalls are not seen)");
+	rc = pa_notify("READY=1\nSTATUS=auditing");
+	if (rc)
+		pa_warn("NOTIFY_SOCKET: %s", strerror(-rc));
+	a->next_tick_ns = pa_clock_boot_ns() + opt->stats_interval_s * 1000000000ULL;
+	return 0;
+}
+
+int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop)
+{
+	while (!*stop) {
+		int rc = ring_buffer__poll(a->rb, 100);
+
+		if (rc < 0 && rc != -EINTR) {
+			pa_warn("ring buffer poll: %s", strerror(-rc));
+			break;
+		}
+		/* Wake-ups are batched in the kernel: always drain. */
+		ring_buffer__consume(a->rb);
+		if (pa_clock_boot_ns() >= a->next_tick_ns) {
+			tick(a, false);
+			a->next_tick_ns = pa_clock_boot_ns() + a->opt->stats_interval_s * 1000000000ULL;
+		}
+		a->sink->ops->flush(a->sink);
+	}
+	pa_notify("STOPPING=1");
+	ring_buffer__consume(a->rb);
+	tick(a, true);
+	write_stop(a);
+	a->sink->ops->flush(a->sink);
+	return 0;
+}
+
+void pa_agent_free(struct pa_agent *a)
+{
+	ring_buffer__free(a->rb);
+	pa_watch_clear(&a->watches, &a->bpf);
+	pa_bpf_stop(&a->bpf);
+	if (a->sink)
+		a->sink->ops->close(a->sink);
+	pa_jw_free(&a->jw);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The agent's event loop: ring buffer -> decode -> paths and time ->
+ * OCSF record -> sink, plus the periodic checks that keep nothing silent
+ * (kernel loss counters, sequence gaps, write errors, clock steps, renamed
+ * watches).
+ */
+#ifndef PHIAUDIT_AGENT_H
+#define PHIAUDIT_AGENT_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "jsonw.h"
+#include "loader.h"
+#include "ocsf.h"
+#include "options.h"
+#include "sink.h"
+#include "watch.h"
+
+struct ring_buffer;
+
+struct pa_agent {
+	const struct pa_options *opt;
+	struct pa_bpf bpf;
+	struct pa_watchset watches;
+	struct ring_buffer *rb;
+	struct pa_sink *sink;
+	struct pa_jw jw;
+	struct pa_host_info host;
+	char hostname[256];
+	int64_t clock_offset;
+	uint64_t record_seq;	       /* last record written */
+	uint64_t events_received, max_event_seq, decode_errors;
+	uint64_t reported[PA_CNT_MAX]; /* counters as of the last loss record */
+	uint64_t reported_write_errors, reported_decode_errors, reported_missing;
+	uint64_t next_tick_ns;
+	struct pa_path path_host, path_view; /* scratch, too big for the stack */
+};
+
+/* Load, watch, announce readiness. 0, or exits with a clear message. */
+int pa_agent_start(struct pa_agent *a, const struct pa_options *opt);
+/* Run until *stop is set; then drain and record the stop. Returns 0. */
+int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop);
+void pa_agent_free(struct pa_agent *a);
+
+#endif

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "decode.h"
+
+#include <errno.h>
+#include <string.h>
+
+int pa_decode_type(const void *data, size_t size)
+{
+	const struct pa_event_hdr *h = data;
+
+	if (size < sizeof(*h) || h->size > size || h->size < sizeof(*h))
+		return -EINVAL;
+	return h->type;
+}
+
+int pa_decode_open(const void *data, size_t size, struct pa_open_view *out)
+{
+	const struct pa_open_event *ev = data;
+	const char *d = (const char *)data + sizeof(*ev);
+	size_t datalen;
+
+	if (size < sizeof(*ev) || ev->hdr.type != PA_EV_OPEN || ev->hdr.size > size ||
+	    ev->hdr.size < sizeof(*ev))
+		return -EINVAL;
+	datalen = (size_t)ev->user_len + ev->rel_len + ev->view_len;
+	if (datalen != ev->hdr.size - sizeof(*ev))
+		return -EINVAL;
+	/* A user string carries its NUL; an empty one is absent. */
+	if (ev->user_len && d[ev->user_len - 1] != '\0')
+		return -EINVAL;
+	out->ev = ev;
+	out->user = d;
+	out->rel = d + ev->user_len;
+	out->view = out->rel + ev->rel_len;
+	return 0;
+}
+
+static void view_path(const struct pa_open_view *v, struct pa_path *view)
+{
+	const struct pa_open_event *ev = v->ev;
+
+	pa_path_set(view, "", 0);
+	pa_path_append_names(view, v->view, ev->view_len);
+	if (ev->path_flags & PA_PATH_FROM_USER) {
+		if (v->user[0] == '/')
+			pa_path_set(view, v->user, strlen(v->user));
+		else
+			pa_path_append_rel(view, v->user, strlen(v->user));
+		pa_path_normalize(view);
+	} else if (view->len == 0) {
+		pa_path_set(view, "/", 1);
+	}
+}
+
+bool pa_open_paths(const struct pa_open_view *v, const char *watch_path, struct pa_path *host,
+		   struct pa_path *view)
+{
+	const struct pa_open_event *ev = v->ev;
+	bool from_user = ev->path_flags & PA_PATH_FROM_USER;
+
+	view_path(v, view);
+	if (!watch_path || ev->scope != PA_SCOPE_IN) {
+		/* No ancestry: the names the kernel found, relative. */
+		pa_path_set(host, "", 0);
+		pa_path_append_names(host, v->rel, ev->rel_len);
+		if (host->len)
+			memmove(host->s, host->s + 1, host->len--); /* drop leading '/' */
+	} else if (from_user && (ev->path_flags & PA_PATH_VIA_ROUTE)) {
+		/* The start directory is above the watch: the user's string
+		 * from the process's view is the best we know. */
+		*host = *view;
+	} else {
+		/* A watch on "/" contributes no characters before the names. */
+		pa_path_set(host, watch_path, strcmp(watch_path, "/") ? strlen(watch_path) : 0);
+		pa_path_append_names(host, v->rel, ev->rel_len);
+		if (from_user) {
+			if (v->user[0] != '/')
+				pa_path_append_rel(host, v->user, strlen(v->user));
+			else
+				*host = *view;
+			pa_path_normalize(host);
+		}
+		if (host->len == 0)
+			pa_path_set(host, "/", 1);
+	}
+	return host->len != view->len || memcmp(host->s, view->s, host->len) != 0;
+}

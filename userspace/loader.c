@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "loader.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "phiaudit.skel.h"
+
+const char *pa_hook_name(enum pa_hook_backend b)
+{
+	switch (b) {
+	case PA_HOOK_TP_BTF: return "tp_btf";
+	case PA_HOOK_RAW_TP: return "raw_tp";
+	case PA_HOOK_TRACEPOINT: return "tracepoint";
+	default: return "auto";
+	}
+}
+
+/* libbpf's messages: all in --verbose, else the last few kept for errors. */
+static char libbpf_tail[2048];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t keep, len;
+
+	if (level == LIBBPF_DEBUG && !pa_verbose)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (pa_verbose)
+		fprintf(stderr, "libbpf: %s", line);
+	len = strlen(line);
+	keep = strlen(libbpf_tail);
+	if (keep + len >= sizeof(libbpf_tail)) {
+		memmove(libbpf_tail, libbpf_tail + keep / 2, keep - keep / 2 + 1);
+		keep = strlen(libbpf_tail);
+	}
+	if (len < sizeof(libbpf_tail) - keep)
+		memcpy(libbpf_tail + keep, line, len + 1);
+	return 0;
+}
+
+static struct bpf_program *const *backend_progs(struct phiaudit_bpf *s, enum pa_hook_backend b,
+						size_t *n)
+{
+	static struct bpf_program *progs[5];
+
+	switch (b) {
+	case PA_HOOK_TP_BTF:
+		progs[0] = s->progs.pa_sys_exit_btf;
+		*n = 1;
+		break;
+	case PA_HOOK_RAW_TP:
+		progs[0] = s->progs.pa_sys_exit_raw;
+		*n = 1;
+		break;
+	default:
+		progs[0] = s->progs.pa_tp_exit_open;
+		progs[1] = s->progs.pa_tp_exit_creat;
+		progs[2] = s->progs.pa_tp_exit_openat;
+		progs[3] = s->progs.pa_tp_exit_openat2;
+		progs[4] = s->progs.pa_tp_exit_open_by_handle_at;
+		*n = 5;
+	}
+	return progs;
+}
+
+static void set_autoload(struct phiaudit_bpf *s, enum pa_hook_backend want)
+{
+	struct bpf_program *prog;
+	size_t n;
+	struct bpf_program *const *mine = backend_progs(s, want, &n);
+
+	bpf_object__for_each_program(prog, s->obj) {
+		bool on = prog == s->progs.pa_iter_ident;
+
+		for (size_t i = 0; i < n; i++)
+			on |= prog == mine[i];
+		bpf_program__set_autoload(prog, on);
+	}
+}
+
+static int attach_backend(struct pa_bpf *b)
+{
+	size_t n;
+	struct bpf_program *const *progs = backend_progs(b->skel, b->backend, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_link *l = bpf_program__attach(progs[i]);
+
+		if (!l) {
+			int err = -errno;
+
+			/* A per-syscall tracepoint this kernel lacks (openat2 before
+			 * 5.6) leaves that syscall unaudited: say so, go on. */
+			if (b->backend == PA_HOOK_TRACEPOINT && i > 0) {
+				size_t len = strlen(b->missing);
+
+				snprintf(b->missing + len, sizeof(b->missing) - len, "%s%s",
+					 len ? "," : "", bpf_program__name(progs[i]) + 11);
+				continue;
+			}
+			return err;
+		}
+		b->links[b->n_links++] = l;
+	}
+	return 0;
+}
+
+static int try_backend(struct pa_bpf *b, const struct pa_options *o, enum pa_hook_backend kind)
+{
+	int err;
+
+	b->backend = kind;
+	b->skel = phiaudit_bpf__open();
+	if (!b->skel)
+		return -errno;
+	set_autoload(b->skel, kind);
+	bpf_map__set_max_entries(b->skel->maps.pa_events, (uint32_t)o->ring_buffer_mb << 20);
+	b->skel->rodata->pa_agent_tgid = (uint32_t)getpid();
+	b->skel->rodata->pa_have_bpf_loop = b->have_bpf_loop;
+	err = phiaudit_bpf__load(b->skel);
+	if (!err)
+		err = attach_backend(b);
+	if (!err) {
+		b->ident_link = bpf_program__attach_iter(b->skel->progs.pa_iter_ident, NULL);
+		if (!b->ident_link)
+			err = -errno;
+	}
+	if (err)
+		pa_bpf_stop(b);
+	return err;
+}
+
+static void explain(int err, char *msg, size_t len)
+{
+	if (err == -EPERM || err == -EACCES)
+		snprintf(msg, len,
+			 "the kernel refused to load the BPF programs (%s): run as root, or with "
+			 "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE; a kernel in lockdown "
+			 "'confidentiality' mode refuses them too",
+			 strerror(-err));
+	else
+		snprintf(msg, len, "no syscall hook could be loaded (%s); last libbpf messages:\n%s",
+			 strerror(-err), libbpf_tail[0] ? libbpf_tail : "(none)\n");
+}
+
+int pa_bpf_start(struct pa_bpf *b, const struct pa_options *o, char *err, size_t errlen)
+{
+	static const enum pa_hook_backend order[] = { PA_HOOK_TP_BTF, PA_HOOK_RAW_TP,
+						      PA_HOOK_TRACEPOINT };
+	int rc = -ENOENT;
+
+	memset(b, 0, sizeof(*b));
+	libbpf_set_print(libbpf_print);
+	b->have_bpf_loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop,
+						   NULL) == 1;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (o->hook != PA_HOOK_AUTO && o->hook != order[i])
+			continue;
+		rc = try_backend(b, o, order[i]);
+		if (!rc) {
+			b->sees_compat = order[i] != PA_HOOK_TRACEPOINT;
+			return 0;
+		}
+		pa_debug("hook %s unavailable: %s", pa_hook_name(order[i]), strerror(-rc));
+		if (rc == -EPERM)
+			break; /* privileges, not the hook: no point going on */
+	}
+	explain(rc, err, errlen);
+	return rc;
+}
+
+void pa_bpf_stop(struct pa_bpf *b)
+{
+	for (size_t i = 0; i < b->n_links; i++)
+		bpf_link__destroy(b->links[i]);
+	b->n_links = 0;
+	bpf_link__destroy(b->ident_link);
+	b->ident_link = NULL;
+	phiaudit_bpf__destroy(b->skel);
+	b->skel = NULL;
+}
+
+int pa_bpf_ident(struct pa_bpf *b, struct pa_ident *out, size_t max)
+{
+	size_t n = 0;
+	int fd;
+
+	b->skel->bss->pa_ident_tgid = (uint32_t)getpid();
+	fd = bpf_iter_create(bpf_link__fd(b->ident_link));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		struct pa_ident id;
+		ssize_t r = read(fd, &id, sizeof(id));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (r == sizeof(id) && n < max)
+			out[n++] = id;
+	}
+	close(fd);
+	return (int)n;
+}
+
+int pa_bpf_counters(struct pa_bpf *b, uint64_t out[PA_CNT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int fd = bpf_map__fd(b->skel->maps.pa_counters);
+	uint64_t *vals;
+
+	if (ncpu <= 0)
+		return ncpu;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < PA_CNT_MAX; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, vals) == 0)
+			for (int c = 0; c < ncpu; c++)
+				out[k] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+int pa_bpf_events_fd(struct pa_bpf *b)
+{
+	return bpf_map__fd(b->skel->maps.pa_events);
+}
+
+int pa_bpf_map_fd(struct pa_bpf *b, const char *which)
+{
+	if (!strcmp(which, "watches"))
+		return bpf_map__fd(b->skel->maps.pa_watches);
+	if (!strcmp(which, "sbs"))
+		return bpf_map__fd(b->skel->maps.pa_watch_sbs);
+	return bpf_map__fd(b->skel->maps.pa_routes);
+}

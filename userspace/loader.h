@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Loading the kernel programs: choose a sys_exit backend by trying each in
+ * turn (load and attach: a probe that cannot lie), size the ring buffer,
+ * and give the rest of the agent the maps it needs.
+ */
+#ifndef PHIAUDIT_LOADER_H
+#define PHIAUDIT_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+#include "phiaudit/abi.h"
+
+struct phiaudit_bpf;
+struct bpf_link;
+
+#define PA_MAX_LINKS 8
+
+struct pa_bpf {
+	struct phiaudit_bpf *skel;
+	struct bpf_link *links[PA_MAX_LINKS];
+	size_t n_links;
+	struct bpf_link *ident_link;
+	enum pa_hook_backend backend;
+	bool have_bpf_loop;	 /* denied opens matched by route */
+	bool sees_compat;	 /* the backend sees 32-bit syscalls */
+	char missing[128];	 /* per-syscall tracepoints that did not attach */
+};
+
+const char *pa_hook_name(enum pa_hook_backend b);
+
+/* 0, or -errno with a message for the operator in err. */
+int pa_bpf_start(struct pa_bpf *b, const struct pa_options *o, char *err, size_t errlen);
+void pa_bpf_stop(struct pa_bpf *b);
+
+/* The agent's own open files as the kernel sees them (see pa_iter_ident).
+ * Returns how many were stored, or -errno. */
+int pa_bpf_ident(struct pa_bpf *b, struct pa_ident *out, size_t max);
+
+/* Sum of each per-CPU counter. 0, or -errno. */
+int pa_bpf_counters(struct pa_bpf *b, uint64_t out[PA_CNT_MAX]);
+
+int pa_bpf_events_fd(struct pa_bpf *b);
+int pa_bpf_map_fd(struct pa_bpf *b, const char *which); /* "watches", "sbs", "routes" */
+
+#endif

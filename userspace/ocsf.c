@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "ocsf.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "phiaudit/syscalls.h"
+
+void pa_format_time(char *buf, size_t n, uint64_t utc_ns)
+{
+	time_t secs = (time_t)(utc_ns / 1000000000ULL);
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&secs, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, n, "%s.%09lluZ", base, (unsigned long long)(utc_ns % 1000000000ULL));
+}
+
+static const struct {
+	uint64_t bit;
+	const char *name;
+} open_flag_names[] = {
+	{ 0100, "O_CREAT" },	   { 0200, "O_EXCL" },	      { 0400, "O_NOCTTY" },
+	{ 01000, "O_TRUNC" },	   { 02000, "O_APPEND" },     { 04000, "O_NONBLOCK" },
+	{ 04010000, "O_SYNC" },	   { 010000, "O_DSYNC" },     { 020000, "O_ASYNC" },
+	{ 040000, "O_DIRECT" },	   { 0100000, "O_LARGEFILE" }, { 0200000, "O_DIRECTORY" },
+	{ 0400000, "O_NOFOLLOW" }, { 01000000, "O_NOATIME" },  { 02000000, "O_CLOEXEC" },
+	{ 010000000, "O_PATH" },   { 020200000, "O_TMPFILE" },
+};
+
+void pa_format_open_flags(char *buf, size_t n, uint64_t flags)
+{
+	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+	size_t len = (size_t)snprintf(buf, n, "%s", acc[flags & 3]);
+	uint64_t rest = flags & ~3ULL;
+
+	/* Composite flags (O_SYNC, O_TMPFILE) first claim all their bits. */
+	for (size_t i = 0; i < sizeof(open_flag_names) / sizeof(open_flag_names[0]); i++) {
+		uint64_t b = open_flag_names[i].bit;
+
+		if ((rest & b) == b && len < n) {
+			len += (size_t)snprintf(buf + len, n - len, "|%s", open_flag_names[i].name);
+			rest &= ~b;
+		}
+	}
+	if (rest && len < n)
+		snprintf(buf + len, n - len, "|0x%llx", (unsigned long long)rest);
+}
+
+static const char *syscall_name(unsigned int op)
+{
+	static const char *const names[] = { "none", "open", "creat", "openat", "openat2",
+					     "open_by_handle_at" };
+
+	return op < sizeof(names) / sizeof(names[0]) ? names[op] : "unknown";
+}
+
+static void file_type(unsigned int mode, int *id, const char **name)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: *id = 1; *name = "Regular File"; break;
+	case S_IFDIR: *id = 2; *name = "Folder"; break;
+	case S_IFCHR: *id = 3; *name = "Character Device"; break;
+	case S_IFBLK: *id = 4; *name = "Block Device"; break;
+	case S_IFSOCK: *id = 5; *name = "Local Socket"; break;
+	case S_IFIFO: *id = 6; *name = "Named Pipe"; break;
+	case S_IFLNK: *id = 7; *name = "Symbolic Link"; break;
+	case 0: *id = 0; *name = "Unknown"; break;
+	default: *id = 99; *name = "Other"; break;
+	}
+}
+
+static void write_class(struct pa_jw *w, int class_uid, const char *class_name, int category,
+			const char *category_name, int activity, const char *activity_name)
+{
+	char type_name[96];
+
+	pa_jw_i64(w, "class_uid", class_uid);
+	pa_jw_str(w, "class_name", class_name);
+	pa_jw_i64(w, "category_uid", category);
+	pa_jw_str(w, "category_name", category_name);
+	pa_jw_i64(w, "activity_id", activity);
+	pa_jw_str(w, "activity_name", activity_name);
+	pa_jw_i64(w, "type_uid", (int64_t)class_uid * 100 + activity);
+	snprintf(type_name, sizeof(type_name), "%s: %s", class_name, activity_name);
+	pa_jw_str(w, "type_name", type_name);
+}
+
+static void write_time(struct pa_jw *w, uint64_t utc_ns)
+{
+	char iso[48];
+
+	pa_format_time(iso, sizeof(iso), utc_ns);
+	pa_jw_u64(w, "time", utc_ns / 1000000);
+	pa_jw_str(w, "time_dt", iso);
+}
+
+static void write_metadata(struct pa_jw *w, uint64_t record_seq)
+{
+	pa_jw_obj_open(w, "metadata");
+	pa_jw_str(w, "version", PA_OCSF_VERSION);
+	pa_jw_obj_open(w, "product");
+	pa_jw_str(w, "name", PA_PRODUCT_NAME);
+	pa_jw_str(w, "vendor_name", PA_PRODUCT_NAME);
+	pa_jw_str(w, "version", PA_PRODUCT_VERSION);
+	pa_jw_obj_close(w);
+	pa_jw_u64(w, "sequence", record_seq);
+	pa_jw_obj_close(w);
+}
+
+static void write_device(struct pa_jw *w, const struct pa_host_info *h)
+{
+	pa_jw_obj_open(w, "device");
+	pa_jw_str(w, "hostname", h->hostname);
+	pa_jw_i64(w, "type_id", 1);
+	pa_jw_str(w, "type", "Server");
+	pa_jw_obj_close(w);
+}
+
+static void write_status(struct pa_jw *w, int ret)
+{
+	if (ret >= 0) {
+		pa_jw_i64(w, "status_id", 1);
+		pa_jw_str(w, "status", "Success");
+		return;
+	}
+	pa_jw_i64(w, "status_id", 2);
+	pa_jw_str(w, "status", "Failure");
+	pa_jw_str(w, "status_code", strerrorname_np(-ret) ? strerrorname_np(-ret) : "unknown");
+	pa_jw_str(w, "status_detail", strerrordesc_np(-ret) ? strerrordesc_np(-ret) : "unknown");
+}
+
+static void write_actor(struct pa_jw *w, const struct pa_proc *p, uint64_t start_ns)
+{
+	char uid[16];
+
+	pa_jw_obj_open(w, "actor");
+	pa_jw_obj_open(w, "process");
+	pa_jw_u64(w, "pid", p->tgid);
+	pa_jw_u64(w, "tid", p->tid);
+	pa_jw_bytes(w, "name", p->comm, strnlen(p->comm, sizeof(p->comm)));
+	pa_jw_u64(w, "created_time", start_ns / 1000000);
+	pa_jw_obj_open(w, "parent_process");
+	pa_jw_u64(w, "pid", p->ppid);
+	pa_jw_obj_close(w);
+	pa_jw_obj_close(w);
+	pa_jw_obj_open(w, "user");
+	snprintf(uid, sizeof(uid), "%u", p->uid);
+	pa_jw_str(w, "uid", uid);
+	pa_jw_obj_close(w);
+	if (p->sessionid != (uint32_t)-1) {
+		pa_jw_obj_open(w, "session");
+		snprintf(uid, sizeof(uid), "%u", p->sessionid);
+		pa_jw_str(w, "uid", uid);
+		pa_jw_obj_close(w);
+	}
+	pa_jw_obj_close(w);
+}
+
+static void write_file(struct pa_jw *w, const struct pa_open_event *ev, const struct pa_path *path)
+{
+	size_t base = pa_path_base_off(path);
+	const char *type_name;
+	int type_id;
+
+	pa_jw_obj_open(w, "file");
+	pa_jw_bytes(w, "path", path->s, path->len);
+	pa_jw_bytes(w, "name", path->s + base, path->len - base);
+	if (base > 0)
+		pa_jw_bytes(w, "parent_folder", path->s, base > 1 ? base - 1 : 1);
+	file_type(ev->file_mode, &type_id, &type_name);
+	pa_jw_i64(w, "type_id", type_id);
+	pa_jw_str(w, "type", type_name);
+	pa_jw_obj_close(w);
+}
+
+static const char *scope_name(unsigned int scope)
+{
+	return scope == PA_SCOPE_IN ? "in" : scope == PA_SCOPE_UNRESOLVED ? "unresolved" : "out";
+}
+
+static void write_path_flags(struct pa_jw *w, const struct pa_open_record *r)
+{
+	static const struct {
+		unsigned int bit;
+		const char *name;
+	} names[] = {
+		{ PA_PATH_REL_TRUNCATED, "truncated" },	 { PA_PATH_VIEW_TRUNCATED, "process_path_truncated" },
+		{ PA_PATH_USER_TRUNCATED, "user_path_truncated" },
+		{ PA_PATH_VIEW_UNREACHABLE, "outside_process_root" },
+		{ PA_PATH_DISCONNECTED, "disconnected" },
+	};
+	unsigned int f = r->v->ev->path_flags;
+	int any = r->path->overflow;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		any |= (f & names[i].bit) != 0;
+	if (!any)
+		return;
+	pa_jw_arr_open(w, "path_flags");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (f & names[i].bit)
+			pa_jw_str(w, NULL, names[i].name);
+	if (r->path->overflow)
+		pa_jw_str(w, NULL, "truncated");
+	pa_jw_arr_close(w);
+}
+
+static void write_open_unmapped(struct pa_jw *w, const struct pa_open_record *r)
+{
+	const struct pa_open_event *ev = r->v->ev;
+	const struct pa_proc *p = &ev->proc;
+	char buf[256];
+
+	pa_jw_obj_open(w, "unmapped");
+	pa_jw_u64(w, "event_seq", ev->hdr.seq);
+	if (p->auid != (uint32_t)-1)
+		pa_jw_u64(w, "auid", p->auid);
+	pa_jw_u64(w, "gid", p->gid);
+	pa_jw_u64(w, "euid", p->euid);
+	pa_jw_u64(w, "egid", p->egid);
+	pa_jw_str(w, "syscall", syscall_name(ev->syscall));
+	pa_jw_bool(w, "compat", ev->compat);
+	pa_format_open_flags(buf, sizeof(buf), ev->flags);
+	pa_jw_str(w, "open_flags", buf);
+	if (ev->flags & 0100) {
+		snprintf(buf, sizeof(buf), "0%o", ev->mode & 07777);
+		pa_jw_str(w, "create_mode", buf);
+	}
+	if (ev->dirfd != -100)
+		pa_jw_i64(w, "dirfd", ev->dirfd);
+	if (ev->ret >= 0)
+		pa_jw_i64(w, "fd", ev->ret);
+	pa_jw_str(w, "scope", scope_name(ev->scope));
+	if (r->watch_path)
+		pa_jw_str(w, "watch", r->watch_path);
+	pa_jw_str(w, "path_source", ev->path_flags & PA_PATH_FROM_USER ? "user" : "kernel");
+	if (r->process_path)
+		pa_jw_bytes(w, "process_path", r->process_path->s, r->process_path->len);
+	write_path_flags(w, r);
+	if (ev->file_ino) {
+		pa_jw_u64(w, "inode", ev->file_ino);
+		snprintf(buf, sizeof(buf), "%u:%u", ev->file_dev >> 20, ev->file_dev & 0xfffff);
+		pa_jw_str(w, "dev", buf);
+		snprintf(buf, sizeof(buf), "0%o", ev->file_mode & 07777);
+		pa_jw_str(w, "file_mode", buf);
+	}
+	pa_jw_u64(w, "mnt_ns", p->mnt_ns);
+	pa_jw_u64(w, "cgroup_id", p->cgroup_id);
+	pa_jw_obj_close(w);
+}
+
+void pa_ocsf_open(struct pa_jw *w, const struct pa_host_info *h, const struct pa_open_record *r)
+{
+	const struct pa_open_event *ev = r->v->ev;
+
+	pa_jw_obj_open(w, NULL);
+	write_time(w, r->time_ns);
+	write_class(w, 1001, "File System Activity", 1, "System Activity", 14, "Open");
+	pa_jw_i64(w, "severity_id", 1);
+	pa_jw_str(w, "severity", "Informational");
+	write_status(w, ev->ret);
+	write_actor(w, &ev->proc, r->proc_start_ns);
+	write_file(w, ev, r->path);
+	write_device(w, h);
+	write_metadata(w, r->record_seq);
+	write_open_unmapped(w, r);
+	pa_jw_obj_close(w);
+	pa_jw_newline(w);
+}
+
+void pa_ocsf_agent_begin(struct pa_jw *w, const struct pa_host_info *h, uint64_t time_ns,
+			 uint64_t record_seq, enum pa_agent_activity id, const char *name,
+			 const char *message)
+{
+	pa_jw_obj_open(w, NULL);
+	write_time(w, time_ns);
+	write_class(w, 6002, "Application Lifecycle", 6, "Application Activity", id, name);
+	pa_jw_i64(w, "severity_id", id == PA_AGENT_OTHER ? 3 : 1);
+	pa_jw_str(w, "severity", id == PA_AGENT_OTHER ? "Medium" : "Informational");
+	pa_jw_i64(w, "status_id", 1);
+	pa_jw_str(w, "status", "Success");
+	if (message)
+		pa_jw_str(w, "message", message);
+	pa_jw_obj_open(w, "app");
+	pa_jw_str(w, "name", "phiauditd");
+	pa_jw_str(w, "version", PA_PRODUCT_VERSION);
+	pa_jw_obj_close(w);
+	write_device(w, h);
+	write_metadata(w, record_seq);
+	pa_jw_obj_open(w, "unmapped");
+}
+
+void pa_ocsf_agent_end(struct pa_jw *w)
+{
+	pa_jw_obj_close(w); /* unmapped */
+	pa_jw_obj_close(w);
+	pa_jw_newline(w);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * OCSF 1.3 records, one JSON object per line (docs/records.md). Pure: every
+ * input, the clock included, is passed in, so golden-file tests pin the
+ * exact bytes.
+ *
+ *   File System Activity (1001)   activity 14 Open, per open under a watch
+ *   Application Lifecycle (6002)  the agent's own life: 3 Start, 4 Stop,
+ *                                 99 Other (losses, watch set changes, ...)
+ */
+#ifndef PHIAUDIT_OCSF_H
+#define PHIAUDIT_OCSF_H
+
+#include <stdint.h>
+
+#include "decode.h"
+#include "jsonw.h"
+#include "paths.h"
+
+#define PA_OCSF_VERSION "1.3.0"
+#define PA_PRODUCT_NAME "phiaudit"
+#define PA_PRODUCT_VERSION "0.1.0"
+
+struct pa_host_info {
+	const char *hostname;
+};
+
+struct pa_open_record {
+	const struct pa_open_view *v;
+	uint64_t time_ns;	     /* UTC nanoseconds of the event */
+	uint64_t proc_start_ns;	     /* UTC nanoseconds the process started */
+	uint64_t record_seq;	     /* the agent's record sequence */
+	const struct pa_path *path;  /* host view */
+	const struct pa_path *process_path; /* NULL when the same as path */
+	const char *watch_path;	     /* NULL when scope is unresolved */
+};
+
+void pa_ocsf_open(struct pa_jw *w, const struct pa_host_info *h, const struct pa_open_record *r);
+
+enum pa_agent_activity {
+	PA_AGENT_START = 3,
+	PA_AGENT_STOP = 4,
+	PA_AGENT_OTHER = 99,
+};
+
+/*
+ * The agent's own records: common fields, then an open "unmapped" object
+ * the caller fills before pa_ocsf_agent_end(). name is the activity name
+ * ("Start", "Stop", "Loss", "Watch Set Changed", ...).
+ */
+void pa_ocsf_agent_begin(struct pa_jw *w, const struct pa_host_info *h, uint64_t time_ns,
+			 uint64_t record_seq, enum pa_agent_activity id, const char *name,
+			 const char *message);
+void pa_ocsf_agent_end(struct pa_jw *w);
+
+/* Helpers shared with other encoders; exposed for tests. */
+void pa_format_time(char *buf, size_t n, uint64_t utc_ns); /* ISO 8601 Z */
+void pa_format_open_flags(char *buf, size_t n, uint64_t flags);
+
+#endif

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "ocsf.h"
+
+static const char *const hook_choices[] = { "auto", "tp_btf", "raw_tp", "tracepoint", NULL };
+
+#define OFF(field) offsetof(struct pa_options, field)
+
+/* name, short, type, offset, min, max, choices, default, reloadable, arg, help */
+const struct pa_option pa_option_table[] = {
+	{ "watch", 'w', PA_OPT_PATH_LIST, OFF(watch), 0, 0, NULL, NULL, true, "DIR",
+	  "audit every open below DIR (any depth); repeat for more directories" },
+	{ "jsonl", 'o', PA_OPT_STRING, OFF(jsonl), 0, 0, NULL, "-", false, "FILE",
+	  "write records as JSON lines to FILE (mode 0640, appended), or - for stdout" },
+	{ "ring-buffer-mb", 0, PA_OPT_UINT, OFF(ring_buffer_mb), 1, 1024, NULL, "16", false, "MB",
+	  "kernel ring buffer size in MiB, a power of two (1-1024)" },
+	{ "stats-interval", 0, PA_OPT_UINT, OFF(stats_interval_s), 1, 3600, NULL, "1", true, "SECONDS",
+	  "how often losses are checked and recorded (1-3600)" },
+	{ "hook", 0, PA_OPT_ENUM, OFF(hook), 0, 0, hook_choices, "auto", false, "KIND",
+	  "syscall hook: auto (probe tp_btf, raw_tp, tracepoint in turn), tp_btf, raw_tp, "
+	  "tracepoint (per-syscall; cannot see 32-bit syscalls)" },
+	{ "verbose", 'v', PA_OPT_FLAG, OFF(verbose), 0, 0, NULL, NULL, true, NULL,
+	  "log more about start-up and the kernel programs" },
+	{ 0 },
+};
+
+static int set_uint(uint64_t *dst, const struct pa_option *opt, const char *value, char *err,
+		    size_t errlen)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	if (!*value || *end || errno || value[0] == '-') {
+		snprintf(err, errlen, "--%s: '%s' is not a whole number", opt->name, value);
+		return -1;
+	}
+	if (v < opt->min || v > opt->max) {
+		snprintf(err, errlen, "--%s: %llu is out of range (%" PRIu64 "-%" PRIu64 ")",
+			 opt->name, v, opt->min, opt->max);
+		return -1;
+	}
+	*dst = v;
+	return 0;
+}
+
+static int set_enum(uint64_t *dst, const struct pa_option *opt, const char *value, char *err,
+		    size_t errlen)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; opt->choices[i]; i++) {
+		if (!strcmp(opt->choices[i], value)) {
+			*dst = i;
+			return 0;
+		}
+	}
+	len = (size_t)snprintf(err, errlen, "--%s: '%s' is not one of:", opt->name, value);
+	for (size_t i = 0; opt->choices[i] && len < errlen; i++)
+		len += (size_t)snprintf(err + len, errlen - len, " %s", opt->choices[i]);
+	return -1;
+}
+
+int pa_option_set(struct pa_options *o, const struct pa_option *opt, const char *value,
+		  char *err, size_t errlen)
+{
+	char *base = (char *)o + opt->offset;
+
+	switch (opt->type) {
+	case PA_OPT_PATH_LIST:
+		if (o->n_watch >= PA_MAX_CLI_WATCHES) {
+			snprintf(err, errlen, "--%s: at most %d directories", opt->name,
+				 PA_MAX_CLI_WATCHES);
+			return -1;
+		}
+		if (!*value) {
+			snprintf(err, errlen, "--%s: empty path", opt->name);
+			return -1;
+		}
+		o->watch[o->n_watch++] = value;
+		return 0;
+	case PA_OPT_STRING:
+		if (!*value) {
+			snprintf(err, errlen, "--%s: empty value", opt->name);
+			return -1;
+		}
+		*(const char **)base = value;
+		return 0;
+	case PA_OPT_UINT:
+		return set_uint((uint64_t *)base, opt, value, err, errlen);
+	case PA_OPT_ENUM:
+		return set_enum((uint64_t *)base, opt, value, err, errlen);
+	case PA_OPT_FLAG:
+		*(bool *)base = true;
+		return 0;
+	}
+	return -1;
+}
+
+void pa_options_defaults(struct pa_options *o)
+{
+	char err[256];
+
+	memset(o, 0, sizeof(*o));
+	for (const struct pa_option *opt = pa_option_table; opt->name; opt++)
+		if (opt->def && pa_option_set(o, opt, opt->def, err, sizeof(err)))
+			pa_fatal("built-in default: %s", err); /* a bug in the table */
+}
+
+void pa_options_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: phiauditd --watch DIR [--watch DIR ...] [OPTION...]\n"
+		"\n"
+		"Audit every process that opens a file below the watched directories, from\n"
+		"the kernel (eBPF), and write one OCSF JSON record per open.\n"
+		"\n"
+		"Options:\n");
+	for (const struct pa_option *opt = pa_option_table; opt->name; opt++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "%c%c%s--%s%s%s", opt->short_name ? '-' : ' ',
+			 opt->short_name ? opt->short_name : ' ', opt->short_name ? ", " : "  ",
+			 opt->name, opt->arg ? " " : "", opt->arg ? opt->arg : "");
+		fprintf(out, "  %-28s %s", left, opt->help);
+		if (opt->def && opt->type != PA_OPT_FLAG)
+			fprintf(out, " [default: %s]", opt->def);
+		fputc('\n', out);
+	}
+	fprintf(out,
+		"  -h, --help                   show this help and exit\n"
+		"      --version                show the version and exit\n"
+		"\n"
+		"Runs as root (or with CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE,\n"
+		"CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE) on a kernel with BTF. It prints\n"
+		"\"phiauditd: ready\" on stderr (and READY=1 to $NOTIFY_SOCKET) once every\n"
+		"watch is in force; SIGINT or SIGTERM drains pending events and exits 0.\n"
+		"\n"
+		"Examples:\n"
+		"  Watch one tree, records on stdout:\n"
+		"    sudo phiauditd --watch /srv/phi\n"
+		"  Two trees, records appended to a file:\n"
+		"    sudo phiauditd -w /srv/phi -w /var/lib/ehr/exports --jsonl /var/log/phiaudit/open.jsonl\n"
+		"  Follow who opens patient files, as they do:\n"
+		"    sudo phiauditd -w /srv/phi | jq -c '{t: .time_dt, who: .actor.process.name, file: .file.path}'\n"
+		"\n"
+		"See phiauditd(8) and docs/records.md for the record layout.\n");
+}
+
+int pa_options_parse(struct pa_options *o, int argc, char **argv)
+{
+	struct option longopts[32];
+	char shortopts[64] = ":h";
+	size_t n = 0, sl = 2;
+	char err[512];
+	int c;
+
+	for (const struct pa_option *opt = pa_option_table; opt->name; opt++, n++) {
+		longopts[n] = (struct option){ opt->name,
+					       opt->type == PA_OPT_FLAG ? no_argument
+									: required_argument,
+					       NULL, 1000 + (int)n };
+		if (opt->short_name) {
+			shortopts[sl++] = opt->short_name;
+			if (opt->type != PA_OPT_FLAG)
+				shortopts[sl++] = ':';
+		}
+	}
+	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[n++] = (struct option){ "version", no_argument, NULL, 999 };
+	longopts[n] = (struct option){ 0 };
+	shortopts[sl] = '\0';
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct pa_option *opt = NULL;
+
+		if (c == 'h') {
+			pa_options_usage(stdout);
+			return 1;
+		}
+		if (c == 999) {
+			printf("phiauditd %s\n", PA_PRODUCT_VERSION);
+			return 1;
+		}
+		if (c == '?' || c == ':') {
+			const char *what = argv[optind - 1];
+
+			if (optopt)
+				fprintf(stderr, "%s: %s option -%c%s\n", pa_progname,
+					c == ':' ? "missing value for" : "unknown", optopt,
+					c == ':' ? "" : " (see --help)");
+			else
+				fprintf(stderr, "%s: %s '%s' (see --help)\n", pa_progname,
+					c == ':' ? "missing value for" : "unknown option", what);
+			return -1;
+		}
+		if (c >= 1000)
+			opt = &pa_option_table[c - 1000];
+		else
+			for (const struct pa_option *p = pa_option_table; p->name; p++)
+				if (p->short_name == c)
+					opt = p;
+		if (!opt || pa_option_set(o, opt, optarg ? optarg : "", err, sizeof(err))) {
+			fprintf(stderr, "%s: %s\n", pa_progname, opt ? err : "internal option error");
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s' (directories go after --watch)\n",
+			pa_progname, argv[optind]);
+		return -1;
+	}
+	if (o->ring_buffer_mb & (o->ring_buffer_mb - 1)) {
+		fprintf(stderr, "%s: --ring-buffer-mb: %llu is not a power of two\n", pa_progname,
+			(unsigned long long)o->ring_buffer_mb);
+		return -1;
+	}
+	pa_verbose = o->verbose;
+	return 0;
+}

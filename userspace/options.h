@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Every option of the agent, in one table (options.c): name, type, range,
+ * default, whether a reload may change it. The config file (later) and the
+ * command line both fill struct pa_options through the same table.
+ */
+#ifndef PHIAUDIT_OPTIONS_H
+#define PHIAUDIT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PA_MAX_CLI_WATCHES 256
+
+enum pa_hook_backend {
+	PA_HOOK_AUTO = 0,
+	PA_HOOK_TP_BTF,
+	PA_HOOK_RAW_TP,
+	PA_HOOK_TRACEPOINT,
+};
+
+struct pa_options {
+	const char *watch[PA_MAX_CLI_WATCHES];
+	size_t n_watch;
+	const char *jsonl;	  /* path, or "-" for stdout */
+	uint64_t ring_buffer_mb;
+	uint64_t stats_interval_s;
+	uint64_t hook;		  /* enum pa_hook_backend */
+	bool verbose;
+};
+
+enum pa_opt_type {
+	PA_OPT_PATH_LIST, /* repeatable path */
+	PA_OPT_STRING,
+	PA_OPT_UINT,
+	PA_OPT_ENUM,
+	PA_OPT_FLAG,
+};
+
+struct pa_option {
+	const char *name;
+	char short_name;
+	enum pa_opt_type type;
+	size_t offset;		  /* into struct pa_options */
+	uint64_t min, max;	  /* PA_OPT_UINT */
+	const char *const *choices; /* PA_OPT_ENUM, NULL-terminated */
+	const char *def;	  /* default, as text (shown in --help) */
+	bool reloadable;
+	const char *arg;	  /* metavariable for --help */
+	const char *help;
+};
+
+extern const struct pa_option pa_option_table[];
+
+/* Defaults from the table. */
+void pa_options_defaults(struct pa_options *o);
+
+/*
+ * Set one option from text. Returns 0, or -1 with a message naming the
+ * option and the value in err.
+ */
+int pa_option_set(struct pa_options *o, const struct pa_option *opt, const char *value,
+		  char *err, size_t errlen);
+
+/*
+ * Parse argv. Returns 0 to run, 1 when --help/--version was handled (exit
+ * 0), -1 on an error already printed (exit 2).
+ */
+int pa_options_parse(struct pa_options *o, int argc, char **argv);
+
+void pa_options_usage(FILE *out);
+
+#endif

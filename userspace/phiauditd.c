@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * phiauditd: the agent. Checks what it needs before touching the kernel,
+ * so an operator gets one clear sentence instead of a libbpf trace.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include "agent.h"
+#include "log.h"
+#include "options.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	/* No SA_RESTART: the poll returns EINTR and the loop sees the flag. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int has_cap(const struct __user_cap_data_struct d[2], int cap)
+{
+	return (d[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+static void check_privileges(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) != 0)
+		return; /* let the kernel decide at load time */
+	if (has_cap(d, CAP_SYS_ADMIN) || (has_cap(d, 39 /* CAP_BPF */) &&
+					  has_cap(d, 38 /* CAP_PERFMON */)))
+		return;
+	pa_fatal("needs root, or the capabilities CAP_BPF and CAP_PERFMON (plus "
+		 "CAP_SYS_RESOURCE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE); run it with sudo");
+}
+
+static void check_btf(void)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
+		return;
+	pa_fatal("this kernel has no BTF (/sys/kernel/btf/vmlinux: %s); phiaudit needs a kernel "
+		 "built with CONFIG_DEBUG_INFO_BTF=y (every major distribution since 2020)",
+		 strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	struct pa_options opt;
+	struct pa_agent *agent;
+	int rc;
+
+	pa_options_defaults(&opt);
+	rc = pa_options_parse(&opt, argc, argv);
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	check_privileges();
+	check_btf();
+	install_signals();
+	agent = calloc(1, sizeof(*agent));
+	if (!agent)
+		pa_fatal("out of memory");
+	pa_agent_start(agent, &opt);
+	pa_agent_run(agent, &stop_requested);
+	pa_agent_free(agent);
+	free(agent);
+	pa_info("stopped");
+	return 0;
+}

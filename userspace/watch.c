@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include "watch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "log.h"
+#include "paths.h"
+
+/* Most of the agent's own descriptors the identity pass may report. */
+#define IDENT_MAX 4096
+
+static int find_ident(const struct pa_ident *ids, int n, int fd, struct pa_ident *out)
+{
+	for (int i = 0; i < n; i++) {
+		if ((int)ids[i].fd == fd) {
+			*out = ids[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static void free_watch(struct pa_watch *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	for (size_t i = 0; i < w->n_anc; i++)
+		close(w->anc_fd[i]);
+	free(w->path);
+	free(w);
+}
+
+/*
+ * Hold "/" and "/srv" for /srv/phi: a denied open that starts at one of
+ * them (root for absolute paths, or the cwd) and walks "srv/phi" or "phi"
+ * is in scope. Each '/' in the path ends an ancestor.
+ */
+static void open_ancestors(struct pa_watch *w)
+{
+	const char *p = w->path;
+
+	for (size_t i = 0; p[i] && w->n_anc < PA_WATCH_MAX_ANCESTORS; i++) {
+		const char *rel = p + i + 1;
+		char anc[PATH_MAX];
+		size_t alen = i ? i : 1;
+		int fd;
+
+		if (p[i] != '/' || !*rel)
+			continue;
+		memcpy(anc, p, alen);
+		anc[alen] = '\0';
+		fd = open(anc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		w->anc_fd[w->n_anc] = fd;
+		w->routes[w->n_anc].hash = pa_path_hash(rel, strlen(rel));
+		w->n_anc++;
+	}
+}
+
+static int identify(struct pa_watch *w, struct pa_bpf *b, char *err, size_t errlen)
+{
+	struct pa_ident *ids = calloc(IDENT_MAX, sizeof(*ids));
+	struct pa_ident id;
+	int n, rc = 0;
+
+	if (!ids)
+		return -ENOMEM;
+	n = pa_bpf_ident(b, ids, IDENT_MAX);
+	if (n < 0 || find_ident(ids, n, w->fd, &id)) {
+		snprintf(err, errlen, "%s: the kernel did not report its identity (%s)", w->path,
+			 n < 0 ? strerror(-n) : "descriptor not found");
+		rc = n < 0 ? n : -ENOENT;
+		goto out;
+	}
+	w->dentry = id.dentry;
+	w->sb = id.sb;
+	for (size_t i = 0; i < w->n_anc; i++)
+		if (find_ident(ids, n, w->anc_fd[i], &id) == 0)
+			w->routes[i].dentry = id.dentry;
+out:
+	free(ids);
+	return rc;
+}
+
+static int install(struct pa_watch *w, struct pa_bpf *b)
+{
+	struct pa_watch_val val = { .watch_id = w->id };
+	uint32_t sbref = 0;
+	int sbfd = pa_bpf_map_fd(b, "sbs");
+
+	if (bpf_map_update_elem(pa_bpf_map_fd(b, "watches"), &w->dentry, &val, BPF_ANY))
+		return -errno;
+	/* pa_watch_sbs counts watches per superblock. */
+	bpf_map_lookup_elem(sbfd, &w->sb, &sbref);
+	sbref++;
+	if (bpf_map_update_elem(sbfd, &w->sb, &sbref, BPF_ANY))
+		return -errno;
+	for (size_t i = 0; i < w->n_anc; i++)
+		if (w->routes[i].dentry &&
+		    bpf_map_update_elem(pa_bpf_map_fd(b, "routes"), &w->routes[i], &w->id, BPF_ANY))
+			pa_warn_errno("%s: route from ancestor %zu not installed", w->path, i);
+	return 0;
+}
+
+static void uninstall(struct pa_watch *w, struct pa_bpf *b)
+{
+	uint32_t sbref = 0;
+	int sbfd = pa_bpf_map_fd(b, "sbs");
+
+	bpf_map_delete_elem(pa_bpf_map_fd(b, "watches"), &w->dentry);
+	if (bpf_map_lookup_elem(sbfd, &w->sb, &sbref) == 0) {
+		if (sbref <= 1)
+			bpf_map_delete_elem(sbfd, &w->sb);
+		else {
+			sbref--;
+			bpf_map_update_elem(sbfd, &w->sb, &sbref, BPF_ANY);
+		}
+	}
+	for (size_t i = 0; i < w->n_anc; i++)
+		if (w->routes[i].dentry)
+			bpf_map_delete_elem(pa_bpf_map_fd(b, "routes"), &w->routes[i]);
+}
+
+static struct pa_watch *open_watch(const char *path, char *err, size_t errlen)
+{
+	struct pa_watch *w = calloc(1, sizeof(*w));
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (!w) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	w->fd = -1;
+	if (!realpath(path, real)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	w->fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (w->fd < 0 || fstat(w->fd, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path,
+			 errno == ENOTDIR ? "not a directory" : strerror(errno));
+		goto fail;
+	}
+	w->path = strdup(real);
+	if (!w->path) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	open_ancestors(w);
+	return w;
+fail:
+	free_watch(w);
+	return NULL;
+}
+
+int pa_watch_add(struct pa_watchset *ws, struct pa_bpf *b, const char *path, char *err,
+		 size_t errlen)
+{
+	struct pa_watch *w;
+	int rc;
+
+	if (ws->n >= PA_MAX_WATCHES) {
+		snprintf(err, errlen, "%s: at most %d watched directories", path, PA_MAX_WATCHES);
+		return -ENOSPC;
+	}
+	w = open_watch(path, err, errlen);
+	if (!w)
+		return -EINVAL;
+	rc = identify(w, b, err, errlen);
+	for (size_t i = 0; !rc && i < ws->n; i++) {
+		if (ws->w[i]->dentry == w->dentry) {
+			free_watch(w);
+			return 1; /* the same directory under another name */
+		}
+	}
+	if (!rc) {
+		w->id = ++ws->next_id;
+		rc = install(w, b);
+		if (rc)
+			snprintf(err, errlen, "%s: kernel map update failed: %s", path, strerror(-rc));
+	}
+	if (rc) {
+		free_watch(w);
+		return rc;
+	}
+	ws->w[ws->n++] = w;
+	return 0;
+}
+
+int pa_watch_remove(struct pa_watchset *ws, struct pa_bpf *b, const char *path)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(path, real))
+		snprintf(real, sizeof(real), "%s", path);
+	for (size_t i = 0; i < ws->n; i++) {
+		struct pa_watch *w = ws->w[i];
+
+		if (strcmp(w->path, real) && strcmp(w->path, path))
+			continue;
+		/* Maps first, then the fds: the dentry stays pinned until no
+		 * program can match its address any more. */
+		uninstall(w, b);
+		free_watch(w);
+		ws->w[i] = ws->w[--ws->n];
+		return 0;
+	}
+	return -ENOENT;
+}
+
+const struct pa_watch *pa_watch_by_id(const struct pa_watchset *ws, uint32_t id)
+{
+	for (size_t i = 0; i < ws->n; i++)
+		if (ws->w[i]->id == id)
+			return ws->w[i];
+	return NULL;
+}
+
+int pa_watch_refresh_paths(struct pa_watchset *ws)
+{
+	int changed = 0;
+
+	for (size_t i = 0; i < ws->n; i++) {
+		char link[64], now[PATH_MAX];
+		ssize_t n;
+		char *copy;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", ws->w[i]->fd);
+		n = readlink(link, now, sizeof(now) - 1);
+		if (n <= 0)
+			continue;
+		now[n] = '\0';
+		if (!strcmp(now, ws->w[i]->path))
+			continue;
+		copy = strdup(now);
+		if (!copy)
+			continue;
+		free(ws->w[i]->path);
+		ws->w[i]->path = copy;
+		changed++;
+	}
+	return changed;
+}
+
+void pa_watch_clear(struct pa_watchset *ws, struct pa_bpf *b)
+{
+	while (ws->n) {
+		struct pa_watch *w = ws->w[--ws->n];
+
+		if (b->skel)
+			uninstall(w, b);
+		free_watch(w);
+	}
+}

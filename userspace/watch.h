@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The watch set: directories whose trees are audited. Each is held by an
+ * O_PATH descriptor, which pins its dentry; the kernel programs match that
+ * dentry's address, learned from the kernel itself (pa_iter_ident), not
+ * stat()'s st_dev, which differs from the kernel's on btrfs and overlayfs.
+ * Changes apply to the maps while the programs run: nothing is reloaded.
+ */
+#ifndef PHIAUDIT_WATCH_H
+#define PHIAUDIT_WATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loader.h"
+
+#define PA_WATCH_MAX_ANCESTORS 64
+
+struct pa_watch {
+	uint32_t id;
+	char *path;	     /* canonical path, refreshed if renamed */
+	int fd;		     /* O_PATH, pins the dentry */
+	uint64_t dentry, sb;
+	size_t n_anc;	     /* ancestors held for denied-open routes */
+	int anc_fd[PA_WATCH_MAX_ANCESTORS];
+	struct pa_route_key routes[PA_WATCH_MAX_ANCESTORS];
+};
+
+struct pa_watchset {
+	struct pa_watch *w[PA_MAX_WATCHES];
+	size_t n;
+	uint32_t next_id;
+};
+
+/* 0, or -errno with a message naming the path. Adding one twice is a no-op
+ * (returns 1). */
+int pa_watch_add(struct pa_watchset *ws, struct pa_bpf *b, const char *path, char *err,
+		 size_t errlen);
+/* 0, or -ENOENT when the path is not watched. */
+int pa_watch_remove(struct pa_watchset *ws, struct pa_bpf *b, const char *path);
+const struct pa_watch *pa_watch_by_id(const struct pa_watchset *ws, uint32_t id);
+/* Re-read each watch's path (a watched directory may be renamed). Returns
+ * how many changed. */
+int pa_watch_refresh_paths(struct pa_watchset *ws);
+void pa_watch_clear(struct pa_watchset *ws, struct pa_bpf *b);
+
+#endif
