@@ -96,10 +96,11 @@ static int on_event(void *ctx, void *data, size_t size)
 }
 
 /*
- * Losses since the last check, as one record and one warning. Missing
- * sequence numbers are only counted once the kernel's own counters do not
- * explain them, and only at stop (an event in flight on another CPU is a
- * gap for a moment, not a loss).
+ * Losses since the last check, as one record and one warning. Events
+ * missing by sequence (the kernel's last number minus those received) are
+ * only counted at stop: an event in flight on another CPU is a gap for a
+ * moment, not a loss. At stop they must equal ringbuf_full; more would be
+ * a loss nothing else explains.
  */
 static void check_losses(struct pa_agent *a, bool final)
 {
@@ -108,8 +109,8 @@ static void check_losses(struct pa_agent *a, bool final)
 
 	if (pa_bpf_counters(&a->bpf, now))
 		return;
-	if (final && a->max_event_seq > a->events_received)
-		missing = a->max_event_seq - a->events_received;
+	if (final && pa_bpf_kernel_seq(&a->bpf) > a->events_received)
+		missing = pa_bpf_kernel_seq(&a->bpf) - a->events_received;
 	for (int c = 0; c < PA_CNT_MAX; c++)
 		any |= counter_is_loss(c) && now[c] != a->reported[c];
 	any |= a->sink->write_errors != a->reported_write_errors;
@@ -196,6 +197,7 @@ static void write_stop(struct pa_agent *a)
 	agent_record_begin(a, PA_AGENT_STOP, "Stop", "phiauditd stopped");
 	pa_jw_u64(&a->jw, "events_received", a->events_received);
 	pa_jw_u64(&a->jw, "max_event_seq", a->max_event_seq);
+	pa_jw_u64(&a->jw, "kernel_event_seq", pa_bpf_kernel_seq(&a->bpf));
 	pa_jw_obj_open(&a->jw, "counters");
 	for (int i = 0; i < PA_CNT_MAX; i++)
 		pa_jw_u64(&a->jw, counter_names[i], c[i]);

@@ -235,6 +235,11 @@ int pa_bpf_counters(struct pa_bpf *b, uint64_t out[PA_CNT_MAX])
 	return 0;
 }
 
+uint64_t pa_bpf_kernel_seq(struct pa_bpf *b)
+{
+	return __atomic_load_n(&b->skel->bss->pa_event_seq, __ATOMIC_ACQUIRE);
+}
+
 int pa_bpf_events_fd(struct pa_bpf *b)
 {
 	return bpf_map__fd(b->skel->maps.pa_events);

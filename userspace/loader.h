@@ -43,6 +43,10 @@ int pa_bpf_ident(struct pa_bpf *b, struct pa_ident *out, size_t max);
 /* Sum of each per-CPU counter. 0, or -errno. */
 int pa_bpf_counters(struct pa_bpf *b, uint64_t out[PA_CNT_MAX]);
 
+/* The last event sequence number the kernel handed out (emitted or not):
+ * a loss at the very tail leaves no gap among the events received. */
+uint64_t pa_bpf_kernel_seq(struct pa_bpf *b);
+
 int pa_bpf_events_fd(struct pa_bpf *b);
 int pa_bpf_map_fd(struct pa_bpf *b, const char *which); /* "watches", "sbs", "routes" */
 
