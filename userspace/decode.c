@@ -35,11 +35,17 @@ int pa_decode_open(const void *data, size_t size, struct pa_open_view *out)
 	return 0;
 }
 
+/* Where names were cut (PA_PATH_*_TRUNCATED), a "…" component says so:
+ * a truncated path never passes for a real one. */
+#define PA_CUT_MARK "/\xe2\x80\xa6"
+
 static void view_path(const struct pa_open_view *v, struct pa_path *view)
 {
 	const struct pa_open_event *ev = v->ev;
 
 	pa_path_set(view, "", 0);
+	if (ev->path_flags & PA_PATH_VIEW_TRUNCATED)
+		pa_path_set(view, PA_CUT_MARK, strlen(PA_CUT_MARK));
 	pa_path_append_names(view, v->view, ev->view_len);
 	if (ev->path_flags & PA_PATH_FROM_USER) {
 		if (v->user[0] == '/')
@@ -62,6 +68,8 @@ bool pa_open_paths(const struct pa_open_view *v, const char *watch_path, struct 
 	if (!watch_path || ev->scope != PA_SCOPE_IN) {
 		/* No ancestry: the names the kernel found, relative. */
 		pa_path_set(host, "", 0);
+		if (ev->path_flags & PA_PATH_REL_TRUNCATED)
+			pa_path_set(host, PA_CUT_MARK, strlen(PA_CUT_MARK));
 		pa_path_append_names(host, v->rel, ev->rel_len);
 		if (host->len)
 			memmove(host->s, host->s + 1, host->len--); /* drop leading '/' */
@@ -72,6 +80,8 @@ bool pa_open_paths(const struct pa_open_view *v, const char *watch_path, struct 
 	} else {
 		/* A watch on "/" contributes no characters before the names. */
 		pa_path_set(host, watch_path, strcmp(watch_path, "/") ? strlen(watch_path) : 0);
+		if (ev->path_flags & PA_PATH_REL_TRUNCATED)
+			pa_path_append_rel(host, PA_CUT_MARK + 1, strlen(PA_CUT_MARK) - 1);
 		pa_path_append_names(host, v->rel, ev->rel_len);
 		if (from_user) {
 			if (v->user[0] != '/')

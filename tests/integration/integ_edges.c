@@ -257,6 +257,81 @@ static void test_compat_32bit_open_is_recorded(void **state)
 	assert_string_equal(h_str(r, "unmapped.syscall"), "open");
 }
 
+/* Build root/<name>/<name>/... @levels deep with openat (each step is
+ * short, so no single path passes PATH_MAX), create a file at the bottom
+ * and open it in a child. Returns the child's pid. */
+struct deep_arg {
+	int levels;
+	size_t name_len;
+};
+
+static int make_deep_and_open(void *arg)
+{
+	const struct deep_arg *da = arg;
+	char name[256];
+	int dir = open(H.watch, O_RDONLY | O_DIRECTORY), fd;
+
+	memset(name, 'd', da->name_len);
+	name[da->name_len] = '\0';
+	for (int i = 0; i < da->levels; i++) {
+		int next;
+
+		mkdirat(dir, name, 0755);
+		next = openat(dir, name, O_RDONLY | O_DIRECTORY);
+		close(dir);
+		if (next < 0)
+			return 50;
+		dir = next;
+	}
+	fd = openat(dir, "bottom.txt", O_RDONLY | O_CREAT, 0644);
+	return fd < 0 ? 51 : 0;
+}
+
+static bool has_flag(json_object *r, const char *flag)
+{
+	json_object *a = h_get(r, "unmapped.path_flags");
+
+	for (size_t i = 0; a && i < json_object_array_length(a); i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(a, i)), flag))
+			return true;
+	return false;
+}
+
+static bool is_bottom_by(json_object *r, const void *pid)
+{
+	const char *name = h_str(r, "file.name");
+
+	return h_is_open_by_pid(r, pid) && name && !strcmp(name, "bottom.txt");
+}
+
+static void test_ancestry_deeper_than_the_walk_is_recorded_unresolved(void **state)
+{
+	struct deep_arg da = { .levels = 120, .name_len = 1 };
+	pid_t pid = h_child(make_deep_and_open, &da);
+	json_object *r = h_wait(&H, is_bottom_by, &pid, 5000);
+
+	/* Too deep to reach the watch: kept, and said so, never dropped. */
+	assert_non_null(r);
+	assert_string_equal(h_str(r, "unmapped.scope"), "unresolved");
+	assert_true(has_flag(r, "truncated"));
+}
+
+static void test_path_longer_than_an_event_is_flagged_truncated(void **state)
+{
+	struct deep_arg da = { .levels = 40, .name_len = 250 }; /* ~10 KB of names */
+	pid_t pid = h_child(make_deep_and_open, &da);
+	json_object *r = h_wait(&H, is_bottom_by, &pid, 5000);
+	const char *path;
+
+	assert_non_null(r);
+	assert_string_equal(h_str(r, "unmapped.scope"), "in");
+	assert_true(has_flag(r, "truncated"));
+	/* The cut is visible in the path itself: "<watch>/…/dddd.../bottom.txt" */
+	path = h_str(r, "file.path");
+	assert_non_null(strstr(path, "/\xe2\x80\xa6/"));
+	assert_int_equal(strncmp(path, H.watch, strlen(H.watch)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +342,9 @@ int main(void)
 		cmocka_unit_test_setup(test_open_by_handle_at_is_recorded, each_setup),
 		cmocka_unit_test_setup(test_disconnected_handle_is_recorded_unresolved, each_setup),
 		cmocka_unit_test_setup(test_hostile_file_name_round_trips, each_setup),
+		cmocka_unit_test_setup(test_ancestry_deeper_than_the_walk_is_recorded_unresolved,
+					each_setup),
+		cmocka_unit_test_setup(test_path_longer_than_an_event_is_flagged_truncated, each_setup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
