@@ -88,7 +88,7 @@ $(SAN)/tests/%: tests/unit/%.c $(SAN_CORE) tests/unit/*.h | $(SAN)/tests
 
 $(SAN)/tests/%: tests/integration/%.c tests/integration/*.h $(SAN_LIBOBJ) | $(SAN)/tests
 	$(CC) $(CPPFLAGS) -Itests/integration $(SAN_FLAGS) $(WARN) -DPA_BUILD_DIR='"$(CURDIR)/$(BUILD)"' \
-	  -o $@ $< $(SAN_LIBOBJ) -lcmocka -ljson-c $(LIBS)
+	  -o $@ $< $(SAN_LIBOBJ) -lcmocka -ljson-c $(LIBS) -lpthread
 
 # Helpers the tests run as "other processes": small, unsanitised, static
 # where it matters (chroot).

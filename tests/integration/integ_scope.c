@@ -16,6 +16,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+
 #include "actions.h"
 
 static struct harness H;
@@ -318,6 +320,45 @@ static void test_legacy_open_creat_and_openat2(void **state)
 	assert_string_equal(h_str(r, "unmapped.create_mode"), "0600");
 }
 
+static void *thread_open(void *arg)
+{
+	int fd = open(chart, O_RDONLY);
+
+	*(pid_t *)arg = gettid();
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static int open_from_thread(void *arg)
+{
+	pthread_t t;
+	pid_t tid = 0;
+
+	pthread_create(&t, NULL, thread_open, &tid);
+	pthread_join(t, NULL);
+	/* report the thread's id through the exit status's pipe */
+	return write(*(int *)arg, &tid, sizeof(tid)) == sizeof(tid) ? 0 : 1;
+}
+
+static void test_open_from_a_thread_records_its_tid(void **state)
+{
+	int fds[2];
+	pid_t tid = 0;
+	struct pid_path pp = { .path = chart };
+	json_object *r;
+
+	assert_int_equal(pipe(fds), 0);
+	pp.pid = h_child(open_from_thread, &fds[1]);
+	assert_int_equal(read(fds[0], &tid, sizeof(tid)), sizeof(tid));
+	close(fds[0]);
+	close(fds[1]);
+	r = h_wait(&H, h_is_open_by, &pp, 5000);
+	assert_non_null(r);
+	assert_int_not_equal(tid, pp.pid);
+	assert_int_equal(h_int(r, "actor.process.tid"), tid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup(test_denied_with_dirfd, each_setup),
 		cmocka_unit_test_setup(test_denied_outside_is_not_recorded, each_setup),
 		cmocka_unit_test_setup(test_legacy_open_creat_and_openat2, each_setup),
+		cmocka_unit_test_setup(test_open_from_a_thread_records_its_tid, each_setup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
