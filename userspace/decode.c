@@ -25,8 +25,11 @@ int pa_decode_open(const void *data, size_t size, struct pa_open_view *out)
 	datalen = (size_t)ev->user_len + ev->rel_len + ev->view_len;
 	if (datalen != ev->hdr.size - sizeof(*ev))
 		return -EINVAL;
-	/* A user string carries its NUL; an empty one is absent. */
+	/* A user string carries its NUL; an empty one is absent, and a
+	 * record that claims its path came from one must have one. */
 	if (ev->user_len && d[ev->user_len - 1] != '\0')
+		return -EINVAL;
+	if ((ev->path_flags & PA_PATH_FROM_USER) && ev->user_len < 2)
 		return -EINVAL;
 	out->ev = ev;
 	out->user = d;
@@ -93,5 +96,9 @@ bool pa_open_paths(const struct pa_open_view *v, const char *watch_path, struct 
 		if (host->len == 0)
 			pa_path_set(host, "/", 1);
 	}
+	/* No ancestry: the process's view is no better known than ours, and
+	 * must never read as a false absolute "/..." */
+	if (ev->path_flags & PA_PATH_DISCONNECTED)
+		*view = *host;
 	return host->len != view->len || memcmp(host->s, view->s, host->len) != 0;
 }

@@ -23,12 +23,13 @@ static const struct {
 	uint64_t bit;
 	const char *name;
 } open_flag_names[] = {
+	/* Composites first: they claim every bit they share with others. */
+	{ 04010000, "O_SYNC" },	   { 020200000, "O_TMPFILE" },
 	{ 0100, "O_CREAT" },	   { 0200, "O_EXCL" },	      { 0400, "O_NOCTTY" },
 	{ 01000, "O_TRUNC" },	   { 02000, "O_APPEND" },     { 04000, "O_NONBLOCK" },
-	{ 04010000, "O_SYNC" },	   { 010000, "O_DSYNC" },     { 020000, "O_ASYNC" },
-	{ 040000, "O_DIRECT" },	   { 0100000, "O_LARGEFILE" }, { 0200000, "O_DIRECTORY" },
-	{ 0400000, "O_NOFOLLOW" }, { 01000000, "O_NOATIME" },  { 02000000, "O_CLOEXEC" },
-	{ 010000000, "O_PATH" },   { 020200000, "O_TMPFILE" },
+	{ 010000, "O_DSYNC" },	   { 020000, "O_ASYNC" },     { 040000, "O_DIRECT" },
+	{ 0100000, "O_LARGEFILE" }, { 0200000, "O_DIRECTORY" }, { 0400000, "O_NOFOLLOW" },
+	{ 01000000, "O_NOATIME" }, { 02000000, "O_CLOEXEC" },  { 010000000, "O_PATH" },
 };
 
 void pa_format_open_flags(char *buf, size_t n, uint64_t flags)
@@ -194,7 +195,10 @@ static void write_path_flags(struct pa_jw *w, const struct pa_open_record *r)
 		{ PA_PATH_DISCONNECTED, "disconnected" },
 	};
 	unsigned int f = r->v->ev->path_flags;
-	int any = r->path->overflow;
+	/* The host path overflowing our buffer is the same fact as names cut
+	 * in the kernel: one "truncated". */
+	bool overflow = r->path->overflow && !(f & PA_PATH_REL_TRUNCATED);
+	int any = overflow;
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		any |= (f & names[i].bit) != 0;
@@ -204,7 +208,7 @@ static void write_path_flags(struct pa_jw *w, const struct pa_open_record *r)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (f & names[i].bit)
 			pa_jw_str(w, NULL, names[i].name);
-	if (r->path->overflow)
+	if (overflow)
 		pa_jw_str(w, NULL, "truncated");
 	pa_jw_arr_close(w);
 }
@@ -226,7 +230,8 @@ static void write_open_unmapped(struct pa_jw *w, const struct pa_open_record *r)
 	pa_jw_bool(w, "compat", ev->compat);
 	pa_format_open_flags(buf, sizeof(buf), ev->flags);
 	pa_jw_str(w, "open_flags", buf);
-	if (ev->flags & 0100) {
+	/* open(2) uses the mode with O_CREAT and with O_TMPFILE */
+	if ((ev->flags & 0100) || (ev->flags & 020200000) == 020200000) {
 		snprintf(buf, sizeof(buf), "0%o", ev->mode & 07777);
 		pa_jw_str(w, "create_mode", buf);
 	}

@@ -196,7 +196,9 @@ int pa_options_parse(struct pa_options *o, int argc, char **argv)
 		if (c == '?' || c == ':') {
 			const char *what = argv[optind - 1];
 
-			if (optopt)
+			/* For long options glibc sets optopt to the option's val
+			 * (ours are >= 999): name it from argv instead. */
+			if (optopt > 0 && optopt < 256)
 				fprintf(stderr, "%s: %s option -%c%s\n", pa_progname,
 					c == ':' ? "missing value for" : "unknown", optopt,
 					c == ':' ? "" : " (see --help)");

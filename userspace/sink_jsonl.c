@@ -26,10 +26,32 @@ struct jsonl_sink {
 	uint64_t qrecords;
 };
 
+/*
+ * After a failed write, a record may be half on disk. A regular file is cut
+ * back to its last whole record; a pipe or terminal gets the line ended, so
+ * the next record starts on a line of its own either way.
+ */
+static void drop_partial(struct jsonl_sink *j, size_t partial)
+{
+	struct stat st;
+	off_t end;
+
+	if (fstat(j->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		end = lseek(j->fd, 0, SEEK_END);
+		if (end >= (off_t)partial && ftruncate(j->fd, end - (off_t)partial) == 0)
+			return;
+	}
+	if (write(j->fd, "\n", 1) < 0) {
+		/* nothing more to do: the records are already counted lost */
+	}
+}
+
 static int jsonl_flush(struct pa_sink *s)
 {
 	struct jsonl_sink *j = (struct jsonl_sink *)s;
-	size_t off = 0;
+	size_t off = 0, whole;
+	uint64_t delivered = 0;
+	int err = 0;
 
 	while (off < j->qlen) {
 		ssize_t n = write(j->fd, j->q + off, j->qlen - off);
@@ -37,19 +59,28 @@ static int jsonl_flush(struct pa_sink *s)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			s->last_error = n < 0 ? errno : EIO;
-			s->write_errors += j->qrecords;
-			j->qlen = 0;
-			j->qrecords = 0;
-			return -s->last_error;
+			err = n < 0 ? errno : EIO;
+			break;
 		}
 		off += (size_t)n;
 	}
-	s->records += j->qrecords;
-	s->bytes += j->qlen;
+	/* Only records written whole count as delivered. */
+	whole = off;
+	while (whole > 0 && j->q[whole - 1] != '\n')
+		whole--;
+	for (size_t i = 0; i < whole; i++)
+		delivered += j->q[i] == '\n';
+	s->records += delivered;
+	s->bytes += whole;
+	if (err) {
+		if (off > whole)
+			drop_partial(j, off - whole);
+		s->write_errors += j->qrecords - delivered;
+		s->last_error = err;
+	}
 	j->qlen = 0;
 	j->qrecords = 0;
-	return 0;
+	return -err;
 }
 
 static int jsonl_write(struct pa_sink *s, const char *buf, size_t len)

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * ocsf: the exact bytes of each kind of record are pinned by golden files
+ * (tests/unit/golden/NAME.jsonl; PA_UPDATE_GOLDEN=1 rewrites them); the
+ * OCSF facts a consumer relies on are also asserted field by field, so a
+ * golden update cannot silently change them.
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+
+#include "decode.h"
+#include "events.h"
+#include "ocsf.h"
+#include "pathenc.h"
+
+#define T_EVENT 1795431221178001760ULL /* 2026-11-23T10:53:41.178001760Z */
+#define T_START 1795431200000000000ULL /* the process started 21 s before */
+
+static const struct pa_host_info host1 = { .hostname = "host1" };
+
+struct fx {
+	struct unit_event e;
+	struct pa_open_event t;
+	struct pa_open_view v;
+	struct pa_path host, view;
+	struct pa_jw w;
+	struct json_object *rec; /* the parsed record, freed by teardown */
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	unit_event_defaults(&f->t);
+	pa_jw_init(&f->w);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	pa_jw_free(&f->w);
+	json_object_put(f->rec);
+	free(f);
+	return 0;
+}
+
+/* What the agent does per event (agent.c on_open), with fixed clocks. */
+static void write_open(struct fx *f, const char *watch_path)
+{
+	struct pa_open_record r = { .v = &f->v };
+	bool differs;
+
+	assert_int_equal(pa_decode_open(f->e.raw, f->e.size, &f->v), 0);
+	differs = pa_open_paths(&f->v, watch_path, &f->host, &f->view);
+	r.time_ns = T_EVENT;
+	r.proc_start_ns = T_START;
+	r.record_seq = 12;
+	r.path = &f->host;
+	r.process_path = differs ? &f->view : NULL;
+	r.watch_path = watch_path;
+	pa_ocsf_open(&f->w, &host1, &r);
+	assert_false(pa_jw_failed(&f->w));
+}
+
+/* The record just written, parsed (one line); the fixture owns it. */
+static struct json_object *record(struct fx *f)
+{
+	assert_int_equal(f->w.buf[f->w.len - 1], '\n');
+	assert_null(memchr(f->w.buf, '\n', f->w.len - 1));
+	json_object_put(f->rec);
+	f->rec = unit_json_parse(f->w.buf, f->w.len);
+	return f->rec;
+}
+
+static void build_success(struct fx *f)
+{
+	unit_event_build(&f->e, &f->t, UNIT_NO_USER,
+			 UNIT_NAMES("chart.txt\0" "1234\0" "patients\0"),
+			 UNIT_NAMES("chart.txt\0" "1234\0" "patients\0" "phi\0" "srv\0"));
+	write_open(f, "/srv/phi");
+}
+
+/* cwd /srv/phi/patients; openat(5, "1234/new.txt", O_WRONLY|O_CREAT|O_TRUNC,
+ * 0600) by uid 1001 -> EACCES */
+static void build_denied(struct fx *f)
+{
+	f->t.proc.uid = f->t.proc.euid = 1001;
+	f->t.flags = O_WRONLY | O_CREAT | O_TRUNC;
+	f->t.mode = 0600;
+	f->t.ret = -EACCES;
+	f->t.dirfd = 5;
+	f->t.file_ino = 0;
+	f->t.file_dev = 0;
+	f->t.file_mode = 0;
+	f->t.path_flags = PA_PATH_FROM_USER;
+	unit_event_build(&f->e, &f->t, UNIT_USER("1234/new.txt"), UNIT_NAMES("patients\0"),
+			 UNIT_NAMES("patients\0" "phi\0" "srv\0"));
+	write_open(f, "/srv/phi");
+}
+
+/* A disconnected dentry on a watched filesystem; no login session. */
+static void build_unresolved(struct fx *f)
+{
+	f->t.scope = PA_SCOPE_UNRESOLVED;
+	f->t.path_flags = PA_PATH_DISCONNECTED;
+	f->t.proc.auid = UINT32_MAX;
+	f->t.proc.sessionid = UINT32_MAX;
+	unit_event_build(&f->e, &f->t, UNIT_NO_USER, UNIT_NAMES("chart.txt\0" "1234\0"),
+			 UNIT_NAMES("chart.txt\0" "1234\0"));
+	write_open(f, NULL);
+}
+
+/* A 32-bit open(2) through a bind mount at /mnt/data. */
+static void build_process_path(struct fx *f)
+{
+	memcpy(f->t.proc.comm, "python3", 8);
+	f->t.syscall = PA_SYS_OPEN;
+	f->t.compat = 1;
+	f->t.flags = O_RDWR | O_CLOEXEC;
+	unit_event_build(&f->e, &f->t, UNIT_NO_USER, UNIT_NAMES("chart.txt\0" "patients\0"),
+			 UNIT_NAMES("chart.txt\0" "patients\0" "data\0" "mnt\0"));
+	write_open(f, "/srv/phi");
+}
+
+/* Names below the watch cut by the kernel, a file outside the process's
+ * root (its view then runs up to the namespace root), a Latin-1 name with
+ * quotes, and a comm that is not UTF-8. */
+static void build_path_flags(struct fx *f)
+{
+	memcpy(f->t.proc.comm, "r\xe9" "ader", 7);
+	f->t.path_flags = PA_PATH_REL_TRUNCATED | PA_PATH_VIEW_UNREACHABLE;
+	unit_event_build(&f->e, &f->t, UNIT_NO_USER,
+			 UNIT_NAMES("caf\xe9 \"x\".txt\0" "1234\0"),
+			 UNIT_NAMES("caf\xe9 \"x\".txt\0" "1234\0" "deep\0" "patients\0" "phi\0"
+				    "srv\0"));
+	write_open(f, "/srv/phi");
+}
+
+static void check_golden(struct fx *f, const char *name)
+{
+	record(f);
+	unit_golden(name, f->w.buf, f->w.len);
+}
+
+/* ---- golden files ---- */
+
+static void test_golden_successful_open(void **state)
+{
+	build_success(*state);
+	check_golden(*state, "open_success.jsonl");
+}
+
+static void test_golden_denied_open(void **state)
+{
+	build_denied(*state);
+	check_golden(*state, "open_denied.jsonl");
+}
+
+static void test_golden_unresolved_scope_open(void **state)
+{
+	build_unresolved(*state);
+	check_golden(*state, "open_unresolved.jsonl");
+}
+
+static void test_golden_open_with_process_path(void **state)
+{
+	build_process_path(*state);
+	check_golden(*state, "open_process_path.jsonl");
+}
+
+static void test_golden_open_with_path_flags(void **state)
+{
+	build_path_flags(*state);
+	check_golden(*state, "open_path_flags.jsonl");
+}
+
+static void test_golden_agent_start_loss_stop(void **state)
+{
+	struct fx *f = *state;
+
+	pa_ocsf_agent_begin(&f->w, &host1, T_EVENT, 1, PA_AGENT_START, "Start",
+			    "phiauditd started");
+	pa_jw_arr_open(&f->w, "watches");
+	pa_jw_obj_open(&f->w, NULL);
+	pa_jw_u64(&f->w, "id", 1);
+	pa_jw_str(&f->w, "path", "/srv/phi");
+	pa_jw_obj_close(&f->w);
+	pa_jw_arr_close(&f->w);
+	pa_ocsf_agent_end(&f->w);
+	pa_ocsf_agent_begin(&f->w, &host1, T_EVENT + 1000000000ULL, 2, PA_AGENT_OTHER, "Loss",
+			    "events were lost in the kernel");
+	pa_jw_u64(&f->w, "ringbuf_full", 12);
+	pa_ocsf_agent_end(&f->w);
+	pa_ocsf_agent_begin(&f->w, &host1, T_EVENT + 2000000000ULL, 3, PA_AGENT_STOP, "Stop",
+			    NULL);
+	pa_ocsf_agent_end(&f->w);
+	assert_false(pa_jw_failed(&f->w));
+	for (const char *line = f->w.buf; *line;) {
+		const char *nl = strchr(line, '\n');
+
+		assert_non_null(nl);
+		json_object_put(unit_json_parse(line, (size_t)(nl - line + 1)));
+		line = nl + 1;
+	}
+	unit_golden("agent_lifecycle.jsonl", f->w.buf, f->w.len);
+}
+
+/* ---- the OCSF facts, field by field ---- */
+
+static void test_open_is_file_system_activity_open(void **state)
+{
+	struct json_object *r;
+
+	build_success(*state);
+	r = record(*state);
+	assert_int_equal(unit_json_int(r, "class_uid"), 1001);
+	assert_int_equal(unit_json_int(r, "category_uid"), 1);
+	assert_int_equal(unit_json_int(r, "activity_id"), 14);
+	assert_string_equal(unit_json_str(r, "activity_name"), "Open");
+	assert_int_equal(unit_json_int(r, "type_uid"), 100114);
+}
+
+static void test_open_time_is_ms_and_iso8601_with_nanoseconds(void **state)
+{
+	struct json_object *r;
+
+	build_success(*state);
+	r = record(*state);
+	assert_int_equal(unit_json_int(r, "time"), 1795431221178);
+	assert_string_equal(unit_json_str(r, "time_dt"), "2026-11-23T10:53:41.178001760Z");
+	assert_int_equal(unit_json_int(r, "actor.process.created_time"), 1795431200000);
+}
+
+static void test_successful_open_has_status_success_and_fd(void **state)
+{
+	struct json_object *r;
+
+	build_success(*state);
+	r = record(*state);
+	assert_int_equal(unit_json_int(r, "status_id"), 1);
+	assert_string_equal(unit_json_str(r, "status"), "Success");
+	assert_false(unit_json_has(r, "status_code"));
+	assert_int_equal(unit_json_int(r, "unmapped.fd"), 3);
+}
+
+static void test_denied_open_has_status_failure_eacces(void **state)
+{
+	struct json_object *r;
+
+	build_denied(*state);
+	r = record(*state);
+	assert_int_equal(unit_json_int(r, "status_id"), 2);
+	assert_string_equal(unit_json_str(r, "status"), "Failure");
+	assert_string_equal(unit_json_str(r, "status_code"), "EACCES");
+	assert_string_equal(unit_json_str(r, "status_detail"), "Permission denied");
+	assert_false(unit_json_has(r, "unmapped.fd"));
+}
+
+static void test_denied_open_shows_user_path_source_mode_and_dirfd(void **state)
+{
+	struct json_object *r;
+
+	build_denied(*state);
+	r = record(*state);
+	assert_string_equal(unit_json_str(r, "file.path"), "/srv/phi/patients/1234/new.txt");
+	assert_string_equal(unit_json_str(r, "unmapped.path_source"), "user");
+	assert_string_equal(unit_json_str(r, "unmapped.create_mode"), "0600");
+	assert_int_equal(unit_json_int(r, "unmapped.dirfd"), 5);
+	assert_false(unit_json_has(r, "unmapped.inode"));
+}
+
+static void test_denied_open_with_eperm_names_eperm(void **state)
+{
+	struct fx *f = *state;
+	struct json_object *r;
+
+	f->t.ret = -EPERM;
+	f->t.path_flags = PA_PATH_FROM_USER;
+	unit_event_build(&f->e, &f->t, UNIT_USER("x.txt"), UNIT_NO_NAMES, UNIT_NO_NAMES);
+	write_open(f, "/srv/phi");
+	r = record(f);
+	assert_string_equal(unit_json_str(r, "status_code"), "EPERM");
+	assert_string_equal(unit_json_str(r, "status_detail"), "Operation not permitted");
+}
+
+static void test_create_mode_shown_only_when_the_open_creates(void **state)
+{
+	struct fx *f = *state;
+
+	f->t.mode = 0644; /* passed, but O_CREAT is not set: ignored by open */
+	build_success(f);
+	assert_false(unit_json_has(record(f), "unmapped.create_mode"));
+}
+
+static void test_tmpfile_open_shows_create_mode(void **state)
+{
+	/* open(2): the mode applies with O_CREAT or O_TMPFILE. */
+	struct fx *f = *state;
+
+	f->t.flags = O_RDWR | O_TMPFILE;
+	f->t.mode = 0600;
+	build_success(f);
+	assert_string_equal(unit_json_str(record(f), "unmapped.create_mode"), "0600");
+}
+
+static void test_file_name_and_parent_folder_split_the_path(void **state)
+{
+	struct json_object *r;
+
+	build_success(*state);
+	r = record(*state);
+	assert_string_equal(unit_json_str(r, "file.name"), "chart.txt");
+	assert_string_equal(unit_json_str(r, "file.parent_folder"), "/srv/phi/patients/1234");
+	assert_int_equal(unit_json_int(r, "file.type_id"), 1);
+}
+
+static void test_unresolved_open_has_relative_path_and_no_watch(void **state)
+{
+	struct json_object *r;
+
+	build_unresolved(*state);
+	r = record(*state);
+	assert_string_equal(unit_json_str(r, "file.path"), "1234/chart.txt");
+	assert_string_equal(unit_json_str(r, "unmapped.scope"), "unresolved");
+	assert_false(unit_json_has(r, "unmapped.watch"));
+	assert_false(unit_json_has(r, "unmapped.auid"));
+	assert_false(unit_json_has(r, "actor.session"));
+}
+
+static void test_process_path_shown_only_when_view_differs(void **state)
+{
+	struct fx *f = *state;
+	struct json_object *r;
+
+	build_process_path(f);
+	r = record(f);
+	assert_string_equal(unit_json_str(r, "unmapped.process_path"),
+			    "/mnt/data/patients/chart.txt");
+	pa_jw_reset(&f->w);
+	build_success(f);
+	r = record(f);
+	assert_false(unit_json_has(r, "unmapped.process_path"));
+}
+
+static void test_non_utf8_names_decode_to_their_bytes(void **state)
+{
+	struct json_object *r;
+	char out[64];
+	const char *s;
+	long n;
+
+	build_path_flags(*state);
+	r = record(*state);
+	s = unit_json_str(r, "file.name");
+	n = pa_bytes_decode(out, sizeof(out), s, strlen(s));
+	assert_int_equal(n, strlen("caf\xe9 \"x\".txt"));
+	assert_memory_equal(out, "caf\xe9 \"x\".txt", (size_t)n);
+	assert_string_equal(unit_json_str(r, "actor.process.name"), "r\\xe9ader");
+}
+
+static void test_path_flags_listed_by_name(void **state)
+{
+	struct json_object *r, *a;
+
+	build_path_flags(*state);
+	r = record(*state);
+	a = unit_json_get(r, "unmapped.path_flags");
+	assert_int_equal(json_object_array_length(a), 2);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(a, 0)), "truncated");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(a, 1)),
+			    "outside_process_root");
+}
+
+static void test_path_flags_absent_when_nothing_to_flag(void **state)
+{
+	struct json_object *r;
+
+	build_success(*state);
+	r = record(*state);
+	assert_false(unit_json_has(r, "unmapped.path_flags"));
+}
+
+static void test_path_that_overflowed_in_the_agent_is_flagged_truncated(void **state)
+{
+	struct fx *f = *state;
+	struct pa_open_record r = { .v = &f->v, .path = &f->host, .watch_path = "/srv/phi" };
+	struct json_object *a;
+
+	unit_event_build(&f->e, &f->t, UNIT_NO_USER, UNIT_NAMES("x\0"), UNIT_NO_NAMES);
+	assert_int_equal(pa_decode_open(f->e.raw, f->e.size, &f->v), 0);
+	pa_path_set(&f->host, "/srv/phi/x", 10);
+	f->host.overflow = true;
+	pa_ocsf_open(&f->w, &host1, &r);
+	a = unit_json_get(record(f), "unmapped.path_flags");
+	assert_int_equal(json_object_array_length(a), 1);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(a, 0)), "truncated");
+}
+
+static void test_path_flags_name_truncated_once_when_both_sides_cut(void **state)
+{
+	/* The kernel cut the names and the agent's buffer overflowed too. */
+	struct fx *f = *state;
+	struct pa_open_record r = { .v = &f->v, .path = &f->host, .watch_path = "/srv/phi" };
+	struct json_object *o;
+
+	f->t.path_flags = PA_PATH_REL_TRUNCATED;
+	unit_event_build(&f->e, &f->t, UNIT_NO_USER, UNIT_NAMES("x\0"), UNIT_NO_NAMES);
+	assert_int_equal(pa_decode_open(f->e.raw, f->e.size, &f->v), 0);
+	pa_path_set(&f->host, "/srv/phi/x", 10);
+	f->host.overflow = true;
+	pa_ocsf_open(&f->w, &host1, &r);
+	o = record(f);
+	assert_int_equal(json_object_array_length(unit_json_get(o, "unmapped.path_flags")), 1);
+}
+
+static void test_agent_record_is_application_lifecycle(void **state)
+{
+	struct fx *f = *state;
+	struct json_object *r;
+
+	pa_ocsf_agent_begin(&f->w, &host1, T_EVENT, 1, PA_AGENT_STOP, "Stop", NULL);
+	pa_ocsf_agent_end(&f->w);
+	r = record(f);
+	assert_int_equal(unit_json_int(r, "class_uid"), 6002);
+	assert_int_equal(unit_json_int(r, "activity_id"), 4);
+	assert_int_equal(unit_json_int(r, "type_uid"), 600204);
+	assert_false(unit_json_has(r, "message"));
+	assert_true(unit_json_has(r, "unmapped"));
+}
+
+/* ---- helpers ---- */
+
+static void test_format_time_is_utc_iso8601_with_nanoseconds(void **state)
+{
+	char buf[48];
+
+	pa_format_time(buf, sizeof(buf), T_EVENT);
+	assert_string_equal(buf, "2026-11-23T10:53:41.178001760Z");
+	pa_format_time(buf, sizeof(buf), 0);
+	assert_string_equal(buf, "1970-01-01T00:00:00.000000000Z");
+}
+
+static void test_format_time_pads_nanoseconds_to_nine_digits(void **state)
+{
+	char buf[48];
+
+	pa_format_time(buf, sizeof(buf), 1000000001ULL);
+	assert_string_equal(buf, "1970-01-01T00:00:01.000000001Z");
+	pa_format_time(buf, sizeof(buf), 951782400999999999ULL);
+	assert_string_equal(buf, "2000-02-29T00:00:00.999999999Z");
+}
+
+static void test_format_time_truncates_within_small_buffer(void **state)
+{
+	char buf[11];
+
+	pa_format_time(buf, sizeof(buf), T_EVENT);
+	assert_string_equal(buf, "2026-11-23");
+}
+
+static void assert_flags(uint64_t flags, const char *want)
+{
+	char buf[256];
+
+	pa_format_open_flags(buf, sizeof(buf), flags);
+	assert_string_equal(buf, want);
+}
+
+static void test_format_flags_rdonly(void **state)
+{
+	assert_flags(O_RDONLY, "O_RDONLY");
+}
+
+static void test_format_flags_wronly_creat_trunc(void **state)
+{
+	assert_flags(O_WRONLY | O_CREAT | O_TRUNC, "O_WRONLY|O_CREAT|O_TRUNC");
+}
+
+static void test_format_flags_rdwr_cloexec(void **state)
+{
+	assert_flags(O_RDWR | O_CLOEXEC, "O_RDWR|O_CLOEXEC");
+}
+
+static void test_format_flags_sync_is_not_shown_as_dsync(void **state)
+{
+	assert_flags(04010000, "O_RDONLY|O_SYNC");
+	assert_flags(O_DSYNC, "O_RDONLY|O_DSYNC");
+}
+
+static void test_format_flags_tmpfile_is_not_shown_as_directory(void **state)
+{
+	assert_flags(O_RDWR | O_TMPFILE, "O_RDWR|O_TMPFILE");
+	assert_flags(O_DIRECTORY, "O_RDONLY|O_DIRECTORY");
+}
+
+static void test_format_flags_unknown_bits_in_hex(void **state)
+{
+	assert_flags(O_RDONLY | 040000000, "O_RDONLY|0x800000");
+	assert_flags(O_WRONLY | O_APPEND | (1ULL << 40), "O_WRONLY|O_APPEND|0x10000000000");
+}
+
+static void test_format_flags_accmode_3(void **state)
+{
+	assert_flags(3, "O_ACCMODE");
+}
+
+static void test_format_flags_truncates_within_small_buffer(void **state)
+{
+	char buf[12];
+
+	pa_format_open_flags(buf, sizeof(buf), O_WRONLY | O_CREAT | O_TRUNC);
+	assert_string_equal(buf, "O_WRONLY|O_");
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_golden_successful_open),
+		T(test_golden_denied_open),
+		T(test_golden_unresolved_scope_open),
+		T(test_golden_open_with_process_path),
+		T(test_golden_open_with_path_flags),
+		T(test_golden_agent_start_loss_stop),
+		T(test_open_is_file_system_activity_open),
+		T(test_open_time_is_ms_and_iso8601_with_nanoseconds),
+		T(test_successful_open_has_status_success_and_fd),
+		T(test_denied_open_has_status_failure_eacces),
+		T(test_denied_open_shows_user_path_source_mode_and_dirfd),
+		T(test_denied_open_with_eperm_names_eperm),
+		T(test_create_mode_shown_only_when_the_open_creates),
+		T(test_tmpfile_open_shows_create_mode),
+		T(test_file_name_and_parent_folder_split_the_path),
+		T(test_unresolved_open_has_relative_path_and_no_watch),
+		T(test_process_path_shown_only_when_view_differs),
+		T(test_non_utf8_names_decode_to_their_bytes),
+		T(test_path_flags_listed_by_name),
+		T(test_path_flags_absent_when_nothing_to_flag),
+		T(test_path_that_overflowed_in_the_agent_is_flagged_truncated),
+		T(test_path_flags_name_truncated_once_when_both_sides_cut),
+		T(test_agent_record_is_application_lifecycle),
+		cmocka_unit_test(test_format_time_is_utc_iso8601_with_nanoseconds),
+		cmocka_unit_test(test_format_time_pads_nanoseconds_to_nine_digits),
+		cmocka_unit_test(test_format_time_truncates_within_small_buffer),
+		cmocka_unit_test(test_format_flags_rdonly),
+		cmocka_unit_test(test_format_flags_wronly_creat_trunc),
+		cmocka_unit_test(test_format_flags_rdwr_cloexec),
+		cmocka_unit_test(test_format_flags_sync_is_not_shown_as_dsync),
+		cmocka_unit_test(test_format_flags_tmpfile_is_not_shown_as_directory),
+		cmocka_unit_test(test_format_flags_unknown_bits_in_hex),
+		cmocka_unit_test(test_format_flags_accmode_3),
+		cmocka_unit_test(test_format_flags_truncates_within_small_buffer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

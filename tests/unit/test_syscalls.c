@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * syscalls.h: which syscall ids are opens, in the native x86-64 ABI and in
+ * the i386 (compat) ABI, and where each operation keeps its arguments.
+ * The numbers below are the kernel's (arch/x86/entry/syscalls/syscall_{64,32}.tbl).
+ */
+#include "unit.h"
+
+#include <fcntl.h>
+
+/* Only the i386 table: the native one defines the same names. */
+#include <asm/unistd_32.h>
+
+#include "phiaudit/syscalls.h"
+
+struct nr_case {
+	long nr;
+	enum pa_syscall op;
+};
+
+static const struct nr_case native_opens[] = {
+	{ 2, PA_SYS_OPEN },   { 85, PA_SYS_CREAT },	{ 257, PA_SYS_OPENAT },
+	{ 437, PA_SYS_OPENAT2 }, { 304, PA_SYS_OPEN_BY_HANDLE_AT },
+};
+
+static const struct nr_case i386_opens[] = {
+	{ 5, PA_SYS_OPEN },   { 8, PA_SYS_CREAT },	{ 295, PA_SYS_OPENAT },
+	{ 437, PA_SYS_OPENAT2 }, { 342, PA_SYS_OPEN_BY_HANDLE_AT },
+};
+
+static void test_candidate_accepts_every_native_open(void **state)
+{
+	for (size_t i = 0; i < ARRAY_LEN(native_opens); i++)
+		assert_true(pa_syscall_candidate(native_opens[i].nr));
+}
+
+static void test_candidate_accepts_every_i386_open(void **state)
+{
+	for (size_t i = 0; i < ARRAY_LEN(i386_opens); i++)
+		assert_true(pa_syscall_candidate(i386_opens[i].nr));
+}
+
+static void test_candidate_rejects_common_non_open_syscalls(void **state)
+{
+	static const long others[] = { 0, 1, 3, 4, 59, 231, 436, 438, -1, 100000 };
+
+	for (size_t i = 0; i < ARRAY_LEN(others); i++)
+		assert_false(pa_syscall_candidate(others[i]));
+}
+
+static void test_classify_native_opens(void **state)
+{
+	for (size_t i = 0; i < ARRAY_LEN(native_opens); i++)
+		assert_int_equal(pa_syscall_classify(native_opens[i].nr, 0), native_opens[i].op);
+}
+
+static void test_classify_i386_opens(void **state)
+{
+	for (size_t i = 0; i < ARRAY_LEN(i386_opens); i++)
+		assert_int_equal(pa_syscall_classify(i386_opens[i].nr, 1), i386_opens[i].op);
+}
+
+static void test_i386_numbers_match_kernel_uapi_header(void **state)
+{
+	assert_int_equal(pa_syscall_classify(__NR_open, 1), PA_SYS_OPEN);
+	assert_int_equal(pa_syscall_classify(__NR_creat, 1), PA_SYS_CREAT);
+	assert_int_equal(pa_syscall_classify(__NR_openat, 1), PA_SYS_OPENAT);
+	assert_int_equal(pa_syscall_classify(__NR_openat2, 1), PA_SYS_OPENAT2);
+	assert_int_equal(pa_syscall_classify(__NR_open_by_handle_at, 1),
+			 PA_SYS_OPEN_BY_HANDLE_AT);
+}
+
+static void test_native_5_is_fstat_not_open(void **state)
+{
+	assert_int_equal(pa_syscall_classify(5, 0), PA_SYS_NONE);
+}
+
+static void test_native_8_is_lseek_not_creat(void **state)
+{
+	assert_int_equal(pa_syscall_classify(8, 0), PA_SYS_NONE);
+}
+
+static void test_compat_2_is_fork_not_open(void **state)
+{
+	assert_int_equal(pa_syscall_classify(2, 1), PA_SYS_NONE);
+}
+
+static void test_compat_85_is_readlink_not_creat(void **state)
+{
+	assert_int_equal(pa_syscall_classify(85, 1), PA_SYS_NONE);
+}
+
+static void test_native_257_is_openat_but_compat_257_is_not(void **state)
+{
+	assert_int_equal(pa_syscall_classify(257, 0), PA_SYS_OPENAT);
+	assert_int_equal(pa_syscall_classify(257, 1), PA_SYS_NONE);
+}
+
+static void test_native_295_is_preadv_not_openat(void **state)
+{
+	assert_int_equal(pa_syscall_classify(295, 0), PA_SYS_NONE);
+}
+
+static void test_compat_304_and_native_342_are_not_open_by_handle_at(void **state)
+{
+	assert_int_equal(pa_syscall_classify(304, 1), PA_SYS_NONE);
+	assert_int_equal(pa_syscall_classify(342, 0), PA_SYS_NONE);
+}
+
+static void test_every_classified_id_passes_the_candidate_filter(void **state)
+{
+	/* The kernel drops non-candidates first: none may be lost there. */
+	for (long nr = -1; nr < 1024; nr++)
+		for (int compat = 0; compat <= 1; compat++)
+			if (pa_syscall_classify(nr, compat) != PA_SYS_NONE)
+				assert_true(pa_syscall_candidate(nr));
+}
+
+static void test_only_the_ten_open_ids_classify(void **state)
+{
+	int found = 0;
+
+	for (long nr = -1; nr < 1024; nr++)
+		for (int compat = 0; compat <= 1; compat++)
+			found += pa_syscall_classify(nr, compat) != PA_SYS_NONE;
+	assert_int_equal(found, ARRAY_LEN(native_opens) + ARRAY_LEN(i386_opens));
+}
+
+static void assert_layout(enum pa_syscall op, int dirfd, int path, int flags, int mode, int how)
+{
+	struct pa_open_args_layout l = pa_open_layout(op);
+
+	assert_int_equal(l.dirfd, dirfd);
+	assert_int_equal(l.path, path);
+	assert_int_equal(l.flags, flags);
+	assert_int_equal(l.mode, mode);
+	assert_int_equal(l.how, how);
+}
+
+static void test_layout_open_is_path_flags_mode(void **state)
+{
+	assert_layout(PA_SYS_OPEN, -1, 0, 1, 2, -1);
+}
+
+static void test_layout_creat_is_path_mode_with_implied_flags(void **state)
+{
+	assert_layout(PA_SYS_CREAT, -1, 0, -1, 1, -1);
+	assert_int_equal(PA_CREAT_FLAGS, O_CREAT | O_WRONLY | O_TRUNC);
+}
+
+static void test_layout_openat_is_dirfd_path_flags_mode(void **state)
+{
+	assert_layout(PA_SYS_OPENAT, 0, 1, 2, 3, -1);
+}
+
+static void test_layout_openat2_is_dirfd_path_how(void **state)
+{
+	assert_layout(PA_SYS_OPENAT2, 0, 1, -1, -1, 2);
+}
+
+static void test_layout_open_by_handle_at_is_mountfd_handle_flags(void **state)
+{
+	assert_layout(PA_SYS_OPEN_BY_HANDLE_AT, 0, -1, 2, -1, -1);
+}
+
+static void test_layout_none_has_no_arguments(void **state)
+{
+	assert_layout(PA_SYS_NONE, -1, -1, -1, -1, -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_candidate_accepts_every_native_open),
+		cmocka_unit_test(test_candidate_accepts_every_i386_open),
+		cmocka_unit_test(test_candidate_rejects_common_non_open_syscalls),
+		cmocka_unit_test(test_classify_native_opens),
+		cmocka_unit_test(test_classify_i386_opens),
+		cmocka_unit_test(test_i386_numbers_match_kernel_uapi_header),
+		cmocka_unit_test(test_native_5_is_fstat_not_open),
+		cmocka_unit_test(test_native_8_is_lseek_not_creat),
+		cmocka_unit_test(test_compat_2_is_fork_not_open),
+		cmocka_unit_test(test_compat_85_is_readlink_not_creat),
+		cmocka_unit_test(test_native_257_is_openat_but_compat_257_is_not),
+		cmocka_unit_test(test_native_295_is_preadv_not_openat),
+		cmocka_unit_test(test_compat_304_and_native_342_are_not_open_by_handle_at),
+		cmocka_unit_test(test_every_classified_id_passes_the_candidate_filter),
+		cmocka_unit_test(test_only_the_ten_open_ids_classify),
+		cmocka_unit_test(test_layout_open_is_path_flags_mode),
+		cmocka_unit_test(test_layout_creat_is_path_mode_with_implied_flags),
+		cmocka_unit_test(test_layout_openat_is_dirfd_path_flags_mode),
+		cmocka_unit_test(test_layout_openat2_is_dirfd_path_how),
+		cmocka_unit_test(test_layout_open_by_handle_at_is_mountfd_handle_flags),
+		cmocka_unit_test(test_layout_none_has_no_arguments),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
