@@ -234,6 +234,9 @@ static __always_inline int pa_denied_open(struct task_struct *task, struct pt_re
 		s->ev.rel_len = pa_rel_names(s, off, (__u64)start_d, (__u64)start_m, r.watch);
 	off += s->ev.rel_len;
 	s->ev.view_len = pa_view_names(s, off, (__u64)start_d, (__u64)start_m);
+	if (s->ev.path_flags & (PA_PATH_REL_TRUNCATED | PA_PATH_VIEW_TRUNCATED |
+				PA_PATH_USER_TRUNCATED))
+		pa_count(PA_CNT_PATH_TRUNCATED);
 	pa_emit_open(s, off + s->ev.view_len);
 	return 0;
 }

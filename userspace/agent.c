@@ -48,6 +48,8 @@ static void write_watches(struct pa_agent *a)
 		pa_jw_obj_open(&a->jw, NULL);
 		pa_jw_u64(&a->jw, "id", a->watches.w[i]->id);
 		pa_jw_str(&a->jw, "path", a->watches.w[i]->path);
+		if (a->watches.w[i]->deleted)
+			pa_jw_bool(&a->jw, "deleted", true);
 		pa_jw_obj_close(&a->jw);
 	}
 	pa_jw_arr_close(&a->jw);
@@ -66,6 +68,14 @@ static void on_open(struct pa_agent *a, const void *data, size_t size)
 	}
 	w = v.ev->scope == PA_SCOPE_IN ? pa_watch_by_id(&a->watches, v.ev->watch_id) : NULL;
 	differs = pa_open_paths(&v, w ? w->path : NULL, &a->path_host, &a->path_view);
+	/* The kernel places a denied open by its start directory or the
+	 * prefix of its string; ".." later in the string can leave the tree
+	 * ("../../etc/shadow" from a cwd inside it). Lexically, here, exact. */
+	if (w && (v.ev->path_flags & PA_PATH_FROM_USER) &&
+	    !pa_path_within(&a->path_host, w->path)) {
+		a->denied_outside++;
+		return;
+	}
 	r.time_ns = pa_boot_to_utc(a->clock_offset, v.ev->hdr.ktime_ns);
 	r.proc_start_ns = pa_boot_to_utc(a->clock_offset, v.ev->proc.start_ns);
 	r.record_seq = ++a->record_seq;
@@ -104,18 +114,21 @@ static int on_event(void *ctx, void *data, size_t size)
  */
 static void check_losses(struct pa_agent *a, bool final)
 {
-	uint64_t now[PA_CNT_MAX], missing = 0;
+	uint64_t now[PA_CNT_MAX], missing = 0, unexplained;
 	bool any = false;
 
 	if (pa_bpf_counters(&a->bpf, now))
 		return;
 	if (final && pa_bpf_kernel_seq(&a->bpf) > a->events_received)
 		missing = pa_bpf_kernel_seq(&a->bpf) - a->events_received;
+	/* Missing numbers the ring-buffer counter explains were reported when
+	 * counted; only the rest is news. */
+	unexplained = missing > now[PA_CNT_RINGBUF_FULL] ? missing - now[PA_CNT_RINGBUF_FULL] : 0;
 	for (int c = 0; c < PA_CNT_MAX; c++)
 		any |= counter_is_loss(c) && now[c] != a->reported[c];
 	any |= a->sink->write_errors != a->reported_write_errors;
 	any |= a->decode_errors != a->reported_decode_errors;
-	any |= missing != a->reported_missing;
+	any |= unexplained != a->reported_missing;
 	if (!any)
 		return;
 	agent_record_begin(a, PA_AGENT_OTHER, "Loss", "events or records were lost or inexact");
@@ -127,6 +140,7 @@ static void check_losses(struct pa_agent *a, bool final)
 	pa_jw_u64(&a->jw, "decode_errors", a->decode_errors - a->reported_decode_errors);
 	pa_jw_obj_close(&a->jw);
 	pa_jw_u64(&a->jw, "events_missing_by_sequence", missing);
+	pa_jw_u64(&a->jw, "events_missing_unexplained", unexplained);
 	pa_jw_u64(&a->jw, "max_event_seq", a->max_event_seq);
 	pa_ocsf_agent_end(&a->jw);
 	emit(a);
@@ -139,7 +153,7 @@ static void check_losses(struct pa_agent *a, bool final)
 	memcpy(a->reported, now, sizeof(now));
 	a->reported_write_errors = a->sink->write_errors;
 	a->reported_decode_errors = a->decode_errors;
-	a->reported_missing = missing;
+	a->reported_missing = unexplained;
 }
 
 static void check_clock(struct pa_agent *a)
@@ -148,20 +162,20 @@ static void check_clock(struct pa_agent *a)
 
 	if (step < PA_CLOCK_STEP_NS && step > -PA_CLOCK_STEP_NS)
 		return;
+	a->clock_offset = now; /* the record itself is on the new clock */
 	agent_record_begin(a, PA_AGENT_OTHER, "Clock Step",
 			   "the wall clock was stepped; later times use the new clock");
 	pa_jw_i64(&a->jw, "step_ns", step);
 	pa_ocsf_agent_end(&a->jw);
 	emit(a);
-	a->clock_offset = now;
 }
 
 static void check_watch_paths(struct pa_agent *a)
 {
-	if (pa_watch_refresh_paths(&a->watches) == 0)
+	if (pa_watch_refresh(&a->watches, &a->bpf) == 0)
 		return;
 	agent_record_begin(a, PA_AGENT_OTHER, "Watch Set Changed",
-			   "a watched directory was renamed");
+			   "a watched directory was renamed, moved or deleted");
 	write_watches(a);
 	pa_ocsf_agent_end(&a->jw);
 	emit(a);
@@ -203,6 +217,7 @@ static void write_stop(struct pa_agent *a)
 		pa_jw_u64(&a->jw, counter_names[i], c[i]);
 	pa_jw_u64(&a->jw, "write_errors", a->sink->write_errors);
 	pa_jw_u64(&a->jw, "decode_errors", a->decode_errors);
+	pa_jw_u64(&a->jw, "denied_outside_dropped", a->denied_outside);
 	pa_jw_obj_close(&a->jw);
 	pa_ocsf_agent_end(&a->jw);
 	emit(a);
@@ -219,9 +234,6 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 		snprintf(a->hostname, sizeof(a->hostname), "unknown");
 	a->host.hostname = a->hostname;
 	a->clock_offset = pa_clock_offset_now();
-	a->sink = pa_sink_jsonl_open(opt->jsonl, err, sizeof(err));
-	if (!a->sink)
-		pa_fatal("--jsonl %s", err);
 	if (pa_bpf_start(&a->bpf, opt, err, sizeof(err)))
 		pa_fatal("%s", err);
 	for (size_t i = 0; i < opt->n_watch; i++) {
@@ -229,6 +241,10 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 		if (rc < 0)
 			pa_fatal("--watch %s", err);
 	}
+	/* Last: a bad --watch leaves no empty log file behind. */
+	a->sink = pa_sink_jsonl_open(opt->jsonl, err, sizeof(err));
+	if (!a->sink)
+		pa_fatal("--jsonl %s", err);
 	a->rb = ring_buffer__new(pa_bpf_events_fd(&a->bpf), on_event, a, NULL);
 	if (!a->rb)
 		pa_fatal("ring buffer: %s", strerror(errno));
@@ -246,14 +262,23 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 	return 0;
 }
 
-int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop)
+int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_atomic_t *hup)
 {
+	int failed = 0;
+
 	while (!*stop) {
 		int rc = ring_buffer__poll(a->rb, 100);
 
 		if (rc < 0 && rc != -EINTR) {
-			pa_warn("ring buffer poll: %s", strerror(-rc));
+			pa_warn("ring buffer poll: %s; stopping", strerror(-rc));
+			failed = 1;
 			break;
+		}
+		if (*hup) {
+			*hup = 0;
+			/* Reload arrives with the configuration file; until then
+			 * SIGHUP must not kill an auditor. */
+			pa_warn("SIGHUP: nothing to reload (no configuration file yet); still running");
 		}
 		/* Wake-ups are batched in the kernel: always drain. */
 		ring_buffer__consume(a->rb);
@@ -268,7 +293,7 @@ int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop)
 	tick(a, true);
 	write_stop(a);
 	a->sink->ops->flush(a->sink);
-	return 0;
+	return failed;
 }
 
 void pa_agent_free(struct pa_agent *a)

@@ -32,6 +32,7 @@ struct pa_agent {
 	int64_t clock_offset;
 	uint64_t record_seq;	       /* last record written */
 	uint64_t events_received, max_event_seq, decode_errors;
+	uint64_t denied_outside;       /* denied opens whose string left the tree */
 	uint64_t reported[PA_CNT_MAX]; /* counters as of the last loss record */
 	uint64_t reported_write_errors, reported_decode_errors, reported_missing;
 	uint64_t next_tick_ns;
@@ -40,8 +41,9 @@ struct pa_agent {
 
 /* Load, watch, announce readiness. 0, or exits with a clear message. */
 int pa_agent_start(struct pa_agent *a, const struct pa_options *opt);
-/* Run until *stop is set; then drain and record the stop. Returns 0. */
-int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop);
+/* Run until *stop is set; then drain and record the stop. *hup is set by
+ * SIGHUP. Returns 0, or 1 if the event loop failed. */
+int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_atomic_t *hup);
 void pa_agent_free(struct pa_agent *a);
 
 #endif

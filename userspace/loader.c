@@ -101,7 +101,7 @@ static int attach_backend(struct pa_bpf *b)
 
 			/* A per-syscall tracepoint this kernel lacks (openat2 before
 			 * 5.6) leaves that syscall unaudited: say so, go on. */
-			if (b->backend == PA_HOOK_TRACEPOINT && i > 0) {
+			if (b->backend == PA_HOOK_TRACEPOINT) {
 				size_t len = strlen(b->missing);
 
 				snprintf(b->missing + len, sizeof(b->missing) - len, "%s%s",
@@ -112,7 +112,7 @@ static int attach_backend(struct pa_bpf *b)
 		}
 		b->links[b->n_links++] = l;
 	}
-	return 0;
+	return b->n_links ? 0 : -ENOENT;
 }
 
 static int try_backend(struct pa_bpf *b, const struct pa_options *o, enum pa_hook_backend kind)
@@ -149,8 +149,11 @@ static void explain(int err, char *msg, size_t len)
 			 "'confidentiality' mode refuses them too",
 			 strerror(-err));
 	else
-		snprintf(msg, len, "no syscall hook could be loaded (%s); last libbpf messages:\n%s",
-			 strerror(-err), libbpf_tail[0] ? libbpf_tail : "(none)\n");
+		snprintf(msg, len, "no syscall hook could be loaded (%s)%s; last libbpf messages:\n%s",
+			 strerror(-err),
+			 err == -ENOENT ? " (for --hook tracepoint: is tracefs mounted at "
+					  "/sys/kernel/tracing?)" : "",
+			 libbpf_tail[0] ? libbpf_tail : "(none)\n");
 }
 
 int pa_bpf_start(struct pa_bpf *b, const struct pa_options *o, char *err, size_t errlen)

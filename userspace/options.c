@@ -120,7 +120,7 @@ void pa_options_defaults(struct pa_options *o)
 void pa_options_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: phiauditd --watch DIR [--watch DIR ...] [OPTION...]\n"
+		"Usage: phiauditd [--watch DIR]... [OPTION]...\n"
 		"\n"
 		"Audit every process that opens a file below the watched directories, from\n"
 		"the kernel (eBPF), and write one OCSF JSON record per open.\n"

@@ -113,3 +113,14 @@ uint64_t pa_path_hash(const char *rel, size_t n)
 	}
 	return h;
 }
+
+bool pa_path_within(const struct pa_path *p, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 1 && dir[0] == '/')
+		return p->len > 0 && p->s[0] == '/';
+	return p->len >= n && memcmp(p->s, dir, n) == 0 && (p->len == n || p->s[n] == '/');
+}

@@ -41,4 +41,8 @@ size_t pa_path_base_off(const struct pa_path *p);
  * "." components skipped. Used for canonical paths (no "..").
  */
 uint64_t pa_path_hash(const char *rel, size_t n);
+
+/* Is the normalised path p equal to dir or below it (component-wise)?
+ * "/srv/phi2" is not below "/srv/phi"; everything is below "/". */
+bool pa_path_within(const struct pa_path *p, const char *dir);
 #endif

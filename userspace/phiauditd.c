@@ -17,22 +17,25 @@
 #include "log.h"
 #include "options.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, hup_requested;
 
-static void on_stop(int sig)
+static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		hup_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_stop };
+	struct sigaction sa = { .sa_handler = on_signal };
 
 	/* No SA_RESTART: the poll returns EINTR and the loop sees the flag. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -81,9 +84,9 @@ int main(int argc, char **argv)
 	if (!agent)
 		pa_fatal("out of memory");
 	pa_agent_start(agent, &opt);
-	pa_agent_run(agent, &stop_requested);
+	rc = pa_agent_run(agent, &stop_requested, &hup_requested);
 	pa_agent_free(agent);
 	free(agent);
-	pa_info("stopped");
-	return 0;
+	pa_info(rc ? "stopped after an error" : "stopped");
+	return rc;
 }

@@ -149,7 +149,11 @@ struct pa_sink *pa_sink_jsonl_open(const char *path, char *err, size_t errlen)
 	 * symlink someone planted, never world-readable. */
 	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (j->fd < 0 || fstat(j->fd, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (errno == ELOOP)
+			snprintf(err, errlen, "%s: is a symbolic link; records (PHI) are never "
+				 "written through one", path);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {

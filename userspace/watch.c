@@ -87,9 +87,26 @@ static int identify(struct pa_watch *w, struct pa_bpf *b, char *err, size_t errl
 	for (size_t i = 0; i < w->n_anc; i++)
 		if (find_ident(ids, n, w->anc_fd[i], &id) == 0)
 			w->routes[i].dentry = id.dentry;
+		else
+			w->routes[i].dentry = 0;
 out:
 	free(ids);
 	return rc;
+}
+
+static void install_routes(struct pa_watch *w, struct pa_bpf *b)
+{
+	for (size_t i = 0; i < w->n_anc; i++)
+		if (w->routes[i].dentry &&
+		    bpf_map_update_elem(pa_bpf_map_fd(b, "routes"), &w->routes[i], &w->id, BPF_ANY))
+			pa_warn_errno("%s: route from ancestor %zu not installed", w->path, i);
+}
+
+static void uninstall_routes(struct pa_watch *w, struct pa_bpf *b)
+{
+	for (size_t i = 0; i < w->n_anc; i++)
+		if (w->routes[i].dentry)
+			bpf_map_delete_elem(pa_bpf_map_fd(b, "routes"), &w->routes[i]);
 }
 
 static int install(struct pa_watch *w, struct pa_bpf *b)
@@ -105,10 +122,7 @@ static int install(struct pa_watch *w, struct pa_bpf *b)
 	sbref++;
 	if (bpf_map_update_elem(sbfd, &w->sb, &sbref, BPF_ANY))
 		return -errno;
-	for (size_t i = 0; i < w->n_anc; i++)
-		if (w->routes[i].dentry &&
-		    bpf_map_update_elem(pa_bpf_map_fd(b, "routes"), &w->routes[i], &w->id, BPF_ANY))
-			pa_warn_errno("%s: route from ancestor %zu not installed", w->path, i);
+	install_routes(w, b);
 	return 0;
 }
 
@@ -126,9 +140,7 @@ static void uninstall(struct pa_watch *w, struct pa_bpf *b)
 			bpf_map_update_elem(sbfd, &w->sb, &sbref, BPF_ANY);
 		}
 	}
-	for (size_t i = 0; i < w->n_anc; i++)
-		if (w->routes[i].dentry)
-			bpf_map_delete_elem(pa_bpf_map_fd(b, "routes"), &w->routes[i]);
+	uninstall_routes(w, b);
 }
 
 static struct pa_watch *open_watch(const char *path, char *err, size_t errlen)
@@ -227,27 +239,57 @@ const struct pa_watch *pa_watch_by_id(const struct pa_watchset *ws, uint32_t id)
 	return NULL;
 }
 
-int pa_watch_refresh_paths(struct pa_watchset *ws)
+static void close_ancestors(struct pa_watch *w)
+{
+	for (size_t i = 0; i < w->n_anc; i++)
+		close(w->anc_fd[i]);
+	w->n_anc = 0;
+	memset(w->routes, 0, sizeof(w->routes));
+}
+
+/* New name: routes follow names, so drop the old ones, hold the new
+ * ancestors, learn their dentries, install. */
+static void reroute(struct pa_watch *w, struct pa_bpf *b, char *new_path)
+{
+	char err[512];
+
+	uninstall_routes(w, b);
+	close_ancestors(w);
+	free(w->path);
+	w->path = new_path;
+	open_ancestors(w);
+	if (identify(w, b, err, sizeof(err)))
+		pa_warn("%s: denied-open routes not rebuilt: %s", w->path, err);
+	else
+		install_routes(w, b);
+}
+
+int pa_watch_refresh(struct pa_watchset *ws, struct pa_bpf *b)
 {
 	int changed = 0;
 
 	for (size_t i = 0; i < ws->n; i++) {
+		struct pa_watch *w = ws->w[i];
 		char link[64], now[PATH_MAX];
+		struct stat st;
 		ssize_t n;
 		char *copy;
 
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", ws->w[i]->fd);
+		if (w->deleted)
+			continue;
+		if (fstat(w->fd, &st) == 0 && st.st_nlink == 0) {
+			w->deleted = true; /* keep the last path it had */
+			changed++;
+			continue;
+		}
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", w->fd);
 		n = readlink(link, now, sizeof(now) - 1);
 		if (n <= 0)
 			continue;
 		now[n] = '\0';
-		if (!strcmp(now, ws->w[i]->path))
+		if (!strcmp(now, w->path) || !(copy = strdup(now)))
 			continue;
-		copy = strdup(now);
-		if (!copy)
-			continue;
-		free(ws->w[i]->path);
-		ws->w[i]->path = copy;
+		reroute(w, b, copy);
 		changed++;
 	}
 	return changed;

@@ -9,6 +9,7 @@
 #ifndef PHIAUDIT_WATCH_H
 #define PHIAUDIT_WATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@ struct pa_watch {
 	char *path;	     /* canonical path, refreshed if renamed */
 	int fd;		     /* O_PATH, pins the dentry */
 	uint64_t dentry, sb;
+	bool deleted;	     /* rmdir'ed while watched: nothing more can open */
 	size_t n_anc;	     /* ancestors held for denied-open routes */
 	int anc_fd[PA_WATCH_MAX_ANCESTORS];
 	struct pa_route_key routes[PA_WATCH_MAX_ANCESTORS];
@@ -39,9 +41,13 @@ int pa_watch_add(struct pa_watchset *ws, struct pa_bpf *b, const char *path, cha
 /* 0, or -ENOENT when the path is not watched. */
 int pa_watch_remove(struct pa_watchset *ws, struct pa_bpf *b, const char *path);
 const struct pa_watch *pa_watch_by_id(const struct pa_watchset *ws, uint32_t id);
-/* Re-read each watch's path (a watched directory may be renamed). Returns
- * how many changed. */
-int pa_watch_refresh_paths(struct pa_watchset *ws);
+/*
+ * Re-read each watch's path: a watched directory (or a parent) may have
+ * been renamed, and then its denied-open routes, which follow names, are
+ * rebuilt too; a deleted one is marked. Scope itself never needed this:
+ * it follows the dentry. Returns how many watches changed.
+ */
+int pa_watch_refresh(struct pa_watchset *ws, struct pa_bpf *b);
 void pa_watch_clear(struct pa_watchset *ws, struct pa_bpf *b);
 
 #endif

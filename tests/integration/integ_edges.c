@@ -47,14 +47,27 @@ static void test_renamed_watched_directory_stays_in_scope(void **state)
 	struct act a = { .flags = O_RDONLY };
 	json_object *r;
 
+	char secret[PATH_MAX], old_secret[PATH_MAX];
+	struct act denied = { .uid = 65534, .flags = O_RDONLY, .expect_errno = EACCES };
+	json_object *d;
+
+	h_path(old_secret, H.watch, "renamed-secret");
+	h_write_file(old_secret, "s", 0600);
 	h_path(renamed, H.root, "srv/phi-renamed");
 	h_path(file, renamed, "note.txt");
+	h_path(secret, renamed, "renamed-secret");
 	assert_int_equal(rename(H.watch, renamed), 0);
 	h_sleep_ms(1500); /* the agent re-reads watch paths every stats interval */
 	a.path = file;
 	r = act_record(&H, &a, file);
+	/* a denied open by the new name is matched by rebuilt routes */
+	denied.path = secret;
+	d = act_record(&H, &denied, secret);
 	assert_int_equal(rename(renamed, H.watch), 0);
+	unlink(old_secret);
 	assert_non_null(r);
+	assert_non_null(d);
+	assert_string_equal(h_str(d, "unmapped.path_source"), "user");
 	assert_non_null(h_wait(&H, h_is_activity, "Watch Set Changed", 100));
 	h_sleep_ms(1500);
 }

@@ -296,6 +296,34 @@ static void test_denied_outside_is_not_recorded(void **state)
 	expect_none_before_sentinel(&a, p);
 }
 
+static void test_denied_string_leaving_the_tree_by_dotdot_is_not_recorded(void **state)
+{
+	char p[PATH_MAX];
+	struct act from_inside = { .path = "../../../outside/secret-out", .cwd = patients,
+				   .uid = 65534, .flags = O_RDONLY, .expect_errno = EACCES };
+	struct act via_route = { .uid = 65534, .flags = O_RDONLY, .expect_errno = EACCES };
+	char abs[PATH_MAX];
+
+	/* The kernel places both by a prefix inside the watch; the string
+	 * then leaves it. */
+	tree_path(p, "outside/secret-out");
+	h_write_file(p, "x", 0600);
+	expect_none_before_sentinel(&from_inside, p);
+	tree_path(abs, "srv/phi/../../outside/secret-out");
+	via_route.path = abs;
+	expect_none_before_sentinel(&via_route, p);
+}
+
+static void test_denied_string_with_dotdot_staying_inside_is_recorded(void **state)
+{
+	char p[PATH_MAX];
+	struct act a = { .uid = 65534, .flags = O_RDONLY, .expect_errno = EACCES };
+
+	tree_path(p, "srv/phi/patients/../secret");
+	a.path = p;
+	assert_denied(act_record(&H, &a, secret));
+}
+
 static void test_legacy_open_creat_and_openat2(void **state)
 {
 	char p[PATH_MAX];
@@ -380,6 +408,10 @@ int main(void)
 		cmocka_unit_test_setup(test_denied_relative_from_above_watch, each_setup),
 		cmocka_unit_test_setup(test_denied_with_dirfd, each_setup),
 		cmocka_unit_test_setup(test_denied_outside_is_not_recorded, each_setup),
+		cmocka_unit_test_setup(test_denied_string_leaving_the_tree_by_dotdot_is_not_recorded,
+					each_setup),
+		cmocka_unit_test_setup(test_denied_string_with_dotdot_staying_inside_is_recorded,
+					each_setup),
 		cmocka_unit_test_setup(test_legacy_open_creat_and_openat2, each_setup),
 		cmocka_unit_test_setup(test_open_from_a_thread_records_its_tid, each_setup),
 	};

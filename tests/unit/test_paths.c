@@ -239,6 +239,39 @@ static void test_hash_of_empty_path_is_offset_basis(void **state)
 	assert_true(HASH("./") == 0xcbf29ce484222325ULL);
 }
 
+static void test_within_accepts_the_directory_and_below(void **state)
+{
+	struct pa_path *p = *state;
+
+	pa_path_set(p, "/srv/phi", 8);
+	assert_true(pa_path_within(p, "/srv/phi"));
+	pa_path_set(p, "/srv/phi/a/b", 12);
+	assert_true(pa_path_within(p, "/srv/phi"));
+	assert_true(pa_path_within(p, "/srv/phi/"));
+}
+
+static void test_within_rejects_prefix_siblings_and_parents(void **state)
+{
+	struct pa_path *p = *state;
+
+	pa_path_set(p, "/srv/phi2/a", 11);
+	assert_false(pa_path_within(p, "/srv/phi"));
+	pa_path_set(p, "/srv", 4);
+	assert_false(pa_path_within(p, "/srv/phi"));
+	pa_path_set(p, "/etc/shadow", 11);
+	assert_false(pa_path_within(p, "/srv/phi"));
+}
+
+static void test_within_root_holds_every_absolute_path(void **state)
+{
+	struct pa_path *p = *state;
+
+	pa_path_set(p, "/etc/shadow", 11);
+	assert_true(pa_path_within(p, "/"));
+	pa_path_set(p, "relative", 8);
+	assert_false(pa_path_within(p, "/"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_path, teardown_path)
 
 int main(void)
@@ -262,6 +295,9 @@ int main(void)
 		T(test_append_past_buffer_sets_overflow_and_truncates),
 		T(test_overflow_stays_set_for_later_appends),
 		T(test_set_clears_overflow),
+		T(test_within_accepts_the_directory_and_below),
+		T(test_within_rejects_prefix_siblings_and_parents),
+		T(test_within_root_holds_every_absolute_path),
 		cmocka_unit_test(test_hash_is_fnv1a_64_of_components_joined_by_slash),
 		cmocka_unit_test(test_hash_ignores_empty_and_dot_components),
 		cmocka_unit_test(test_hash_distinguishes_different_paths),

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * What the benchmarks share: a scratch tree under /tmp with a watched and
+ * an unwatched 4 KiB file, the agent as a child process (started, waited
+ * for, stopped), the summary its JSONL ends with, CPU pinning and a clock.
+ *
+ * Header-only because the Makefile turns every .c file in tests/bench into its
+ * own binary; `static inline` keeps -Wunused-function quiet in a binary
+ * that uses only part of it.
+ */
+#ifndef PHIAUDIT_BENCH_AGENT_H
+#define PHIAUDIT_BENCH_AGENT_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BENCH_FILE_SIZE 4096
+#define BENCH_READY_TIMEOUT_MS 30000
+#define BENCH_STOP_TIMEOUT_MS 60000
+
+/* The workload runs here; the agent on the other CPU (see bench_pin). */
+#define BENCH_WORK_CPU 1
+#define BENCH_AGENT_CPU 0
+
+static inline uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Pin the calling thread to @cpu; a machine with one CPU keeps CPU 0. */
+static inline int bench_pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu >= sysconf(_SC_NPROCESSORS_ONLN))
+		cpu = 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : cpu;
+}
+
+/*
+ * IRQ-work interrupts taken so far on @cpu (the IWI line of
+ * /proc/interrupts). A ring-buffer wake-up forced from BPF is one such
+ * self-interrupt on the producer's CPU, and on a VM each one exits to the
+ * hypervisor: worth counting beside the cost of an audited open.
+ */
+static inline uint64_t bench_irq_work(int cpu)
+{
+	FILE *f = fopen("/proc/interrupts", "re");
+	char *line = NULL, *p;
+	size_t cap = 0;
+	uint64_t n = 0;
+
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, "IWI:", 4))
+			continue;
+		p += 4;
+		for (int i = 0; i <= cpu; i++)
+			n = strtoull(p, &p, 10);
+		break;
+	}
+	free(line);
+	fclose(f);
+	return n;
+}
+
+/* ---- scratch tree: ROOT/watched/file (audited) and ROOT/unwatched ---- */
+
+struct bench_tree {
+	char root[64];
+	char watched_dir[96];
+	char watched_file[128];
+	char unwatched_file[128];
+	char jsonl[128];
+};
+
+static inline int bench_write_file(const char *path)
+{
+	char buf[BENCH_FILE_SIZE];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	memset(buf, 'p', sizeof(buf));
+	n = write(fd, buf, sizeof(buf));
+	close(fd);
+	return n == (ssize_t)sizeof(buf) ? 0 : -EIO;
+}
+
+static inline int bench_tree_make(struct bench_tree *t)
+{
+	snprintf(t->root, sizeof(t->root), "/tmp/phiaudit-bench.XXXXXX");
+	if (!mkdtemp(t->root))
+		return -errno;
+	snprintf(t->watched_dir, sizeof(t->watched_dir), "%s/watched", t->root);
+	snprintf(t->watched_file, sizeof(t->watched_file), "%s/patient.txt", t->watched_dir);
+	snprintf(t->unwatched_file, sizeof(t->unwatched_file), "%s/unwatched.txt", t->root);
+	snprintf(t->jsonl, sizeof(t->jsonl), "%s/agent.jsonl", t->root);
+	if (mkdir(t->watched_dir, 0755))
+		return -errno;
+	if (bench_write_file(t->watched_file) || bench_write_file(t->unwatched_file))
+		return -EIO;
+	return 0;
+}
+
+static inline void bench_tree_remove(const struct bench_tree *t)
+{
+	unlink(t->jsonl);
+	unlink(t->watched_file);
+	unlink(t->unwatched_file);
+	rmdir(t->watched_dir);
+	rmdir(t->root);
+}
+
+/* ---- the agent as a child process ---- */
+
+struct bench_agent {
+	pid_t pid;
+	int err_fd;	  /* read end of the agent's stderr */
+	char hook[32];	  /* the hook its ready line names */
+	uint64_t cpu_ready_ns; /* CPU it had used when it said ready */
+	uint64_t cpu_run_ns;   /* CPU used from then until it exited */
+	uint64_t stop_ns;      /* SIGTERM to exit: its final drain */
+	char said[4096];  /* what it wrote on stderr, for error messages */
+	size_t said_len;
+};
+
+/* Append what the agent wrote on stderr; returns bytes read, 0 at EOF. */
+static inline ssize_t bench_agent_listen(struct bench_agent *a)
+{
+	char buf[1024];
+	ssize_t n = read(a->err_fd, buf, sizeof(buf));
+	size_t room = sizeof(a->said) - 1 - a->said_len;
+
+	if (n <= 0)
+		return n;
+	if ((size_t)n > room) { /* keep the start: that is where errors are */
+		memcpy(a->said + a->said_len, buf, room);
+		a->said_len += room;
+	} else {
+		memcpy(a->said + a->said_len, buf, (size_t)n);
+		a->said_len += (size_t)n;
+	}
+	a->said[a->said_len] = 0;
+	return n;
+}
+
+static inline void bench_agent_child(const char *const argv[], int err_w)
+{
+	int null = open("/dev/null", O_RDWR);
+
+	/* A bench that dies must not leave an agent hooked into every syscall. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	bench_pin(BENCH_AGENT_CPU);
+	dup2(null, STDIN_FILENO);
+	dup2(null, STDOUT_FILENO);
+	dup2(err_w, STDERR_FILENO);
+	execv(argv[0], (char *const *)argv);
+	dprintf(err_w, "exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* The hook named in "ready: watching 1 directory with the tp_btf hook". */
+static inline void bench_agent_parse_hook(struct bench_agent *a, const char *ready)
+{
+	const char *w = strstr(ready, " with the ");
+	size_t n = 0;
+
+	snprintf(a->hook, sizeof(a->hook), "?");
+	if (!w)
+		return;
+	w += strlen(" with the ");
+	while (w[n] && w[n] != ' ' && n < sizeof(a->hook) - 1)
+		n++;
+	memcpy(a->hook, w, n);
+	a->hook[n] = 0;
+}
+
+/* CPU time @pid has run so far (first field of /proc/PID/schedstat). */
+static inline uint64_t bench_cpu_ns(pid_t pid)
+{
+	char path[64];
+	unsigned long long ns = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return ns;
+}
+
+/* Wait for "phiauditd: ready" on the agent's stderr. 0, or -1 with @err set. */
+static inline int bench_agent_wait_ready(struct bench_agent *a, char *err, size_t errlen)
+{
+	uint64_t deadline = bench_now_ns() + BENCH_READY_TIMEOUT_MS * 1000000ULL;
+	struct pollfd p = { .fd = a->err_fd, .events = POLLIN };
+
+	for (;;) {
+		const char *ready = strstr(a->said, "phiauditd: ready");
+		uint64_t now = bench_now_ns();
+
+		if (ready && strchr(ready, '\n')) {
+			bench_agent_parse_hook(a, ready);
+			a->cpu_ready_ns = bench_cpu_ns(a->pid);
+			return 0;
+		}
+		if (now >= deadline) {
+			snprintf(err, errlen, "no ready line within %d s; it said: %.3000s",
+				 BENCH_READY_TIMEOUT_MS / 1000, a->said);
+			return -1;
+		}
+		if (poll(&p, 1, (int)((deadline - now) / 1000000 + 1)) > 0 &&
+		    bench_agent_listen(a) <= 0) {
+			snprintf(err, errlen, "exited before it was ready; it said: %.3000s", a->said);
+			return -1;
+		}
+	}
+}
+
+static inline int bench_agent_stop(struct bench_agent *a, char *err, size_t errlen);
+
+/*
+ * Start @exe watching @t's directory, writing to @t->jsonl, with @hook
+ * (NULL: the agent's default). Returns once the agent said it is ready.
+ */
+static inline int bench_agent_start(struct bench_agent *a, const char *exe,
+				    const struct bench_tree *t, const char *hook, char *err,
+				    size_t errlen)
+{
+	const char *argv[] = { exe, "--watch", t->watched_dir, "--jsonl", t->jsonl,
+			       hook ? "--hook" : NULL, hook, NULL };
+	char ignored[4096];
+	int fds[2];
+
+	memset(a, 0, sizeof(*a));
+	unlink(t->jsonl); /* the agent appends; each run starts empty */
+	if (pipe2(fds, O_CLOEXEC)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	a->pid = fork();
+	if (a->pid == 0)
+		bench_agent_child(argv, fds[1]);
+	close(fds[1]);
+	a->err_fd = fds[0];
+	if (a->pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(fds[0]);
+		return -1;
+	}
+	if (bench_agent_wait_ready(a, err, errlen) == 0)
+		return 0;
+	bench_agent_stop(a, ignored, sizeof(ignored));
+	return -1;
+}
+
+/*
+ * SIGTERM, then read its stderr to EOF (it never blocks on a full pipe)
+ * and reap it. 0 if it exited 0, else -1 with @err set.
+ */
+static inline int bench_agent_stop(struct bench_agent *a, char *err, size_t errlen)
+{
+	uint64_t t0 = bench_now_ns(), deadline = t0 + BENCH_STOP_TIMEOUT_MS * 1000000ULL, cpu;
+	struct pollfd p = { .fd = a->err_fd, .events = POLLIN };
+	int status = 0, killed = 0;
+	struct rusage ru;
+
+	if (a->pid <= 0)
+		return 0;
+	kill(a->pid, SIGTERM);
+	for (;;) {
+		if (bench_now_ns() >= deadline && !killed) {
+			kill(a->pid, SIGKILL);
+			killed = 1;
+		}
+		if (poll(&p, 1, 200) > 0 && bench_agent_listen(a) <= 0)
+			break;
+	}
+	close(a->err_fd);
+	memset(&ru, 0, sizeof(ru));
+	wait4(a->pid, &status, 0, &ru);
+	a->stop_ns = bench_now_ns() - t0;
+	cpu = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+	      (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+	a->cpu_run_ns = cpu > a->cpu_ready_ns ? cpu - a->cpu_ready_ns : 0;
+	a->pid = 0;
+	if (killed)
+		snprintf(err, errlen, "did not stop within %d s of SIGTERM; killed",
+			 BENCH_STOP_TIMEOUT_MS / 1000);
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		snprintf(err, errlen, "exited with status 0x%x on SIGTERM; it said: %.3000s", status,
+			 a->said);
+	else
+		return 0;
+	return -1;
+}
+
+/* ---- what the agent wrote ---- */
+
+struct bench_summary {
+	uint64_t open_records;	/* "activity_name":"Open" lines */
+	uint64_t loss_records;	/* "activity_name":"Loss" lines */
+	int have_stop;
+	uint64_t events_received, max_event_seq;
+	uint64_t ringbuf_full, events; /* from the Stop record's counters */
+};
+
+/* The unsigned number after "key": in @line, or 0 when absent. */
+static inline uint64_t bench_json_u64(const char *line, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(line, pat);
+	return p ? strtoull(p + strlen(pat), NULL, 10) : 0;
+}
+
+/* Read the agent's JSONL; fills @s. -errno if the file can't be read. */
+static inline int bench_summarise(const char *jsonl, struct bench_summary *s)
+{
+	FILE *f = fopen(jsonl, "re");
+	char *line = NULL;
+	size_t cap = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		if (strstr(line, "\"activity_name\":\"Open\"")) {
+			s->open_records++;
+		} else if (strstr(line, "\"activity_name\":\"Loss\"")) {
+			s->loss_records++;
+		} else if (strstr(line, "\"activity_name\":\"Stop\"")) {
+			s->have_stop = 1;
+			s->events_received = bench_json_u64(line, "events_received");
+			s->max_event_seq = bench_json_u64(line, "max_event_seq");
+			s->ringbuf_full = bench_json_u64(line, "ringbuf_full");
+			s->events = bench_json_u64(line, "events");
+		}
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+#endif /* PHIAUDIT_BENCH_AGENT_H */

@@ -1,0 +1,68 @@
+#!/bin/sh
+# `make bench`: what phiauditd costs the syscalls of other processes, and
+# whether it loses anything under a flood of audited opens. Prints tables;
+# exits 0 whatever the targets say (benchmarks report, they don't gate CI)
+# and non-zero only when something broke (an agent that would not start,
+# a BPF program that would not load).
+#
+#   sh tests/bench/run.sh [BUILD_DIR]      (as root; BUILD_DIR default: build)
+#
+# Environment: PA_BENCH_ROUNDS (default 11), PA_BENCH_OPENS (default 200000).
+set -u
+build=${1:-build}
+bench="$build/bench"
+agent="$build/phiauditd"
+rounds=${PA_BENCH_ROUNDS:-11}
+opens=${PA_BENCH_OPENS:-200000}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: needs root to load BPF programs and start the agent: sudo make bench" >&2
+	exit 1
+fi
+for f in "$agent" "$bench/bench_syscalls" "$bench/bench_loss"; do
+	if [ ! -x "$f" ]; then
+		echo "bench: $f is missing: run 'sudo make bench', not this script alone" >&2
+		exit 1
+	fi
+done
+
+# The agent's per-syscall tracepoint backend finds tracepoint ids in
+# tracefs; where it isn't mounted, mount it for the run and say so.
+mounted_tracefs=0
+skip_tp="" loss_hooks=""
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+	[ "$mounted_tracefs" = 1 ] && umount /sys/kernel/tracing 2>/dev/null
+	mounted_tracefs=0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+	if mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null; then
+		mounted_tracefs=1
+		echo "bench: mounted tracefs on /sys/kernel/tracing for the tracepoint backend" \
+			"(unmounted at the end)"
+	else
+		echo "bench: tracefs is not mounted and could not be: the tracepoint backend is left out"
+		skip_tp="--skip-tracepoint"
+		loss_hooks="--hook auto --hook raw_tp"
+	fi
+fi
+
+echo "== phiaudit benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "kernel $(uname -r), $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+echo
+rc=0
+echo "== syscall cost (targets: W1, W2 agent/floor <= 1.1x; W3 agent/none <= 2x)"
+# shellcheck disable=SC2086 # $skip_tp is empty or one word
+"$bench/bench_syscalls" --agent "$agent" --rounds "$rounds" $skip_tp || rc=1
+echo
+echo "== loss (target: zero loss, records == opens)"
+# shellcheck disable=SC2086 # $loss_hooks is empty or words
+"$bench/bench_loss" --agent "$agent" --opens "$opens" $loss_hooks || rc=1
+echo
+if [ "$rc" != 0 ]; then
+	echo "bench: FAILED to run (see the error above): these figures are incomplete" >&2
+fi
+exit "$rc"
