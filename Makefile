@@ -103,7 +103,7 @@ $(BUILD)/bench/floor.bpf.o: tests/bench/floor.bpf.c $(BUILD)/vmlinux.h | $(BUILD
 $(BUILD)/bench/floor.skel.h: $(BUILD)/bench/floor.bpf.o
 	$(BPFTOOL) gen skeleton $< name floor_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/bench/floor.skel.h | $(BUILD)/bench
+$(BUILD)/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) $(BUILD)/bench/floor.skel.h | $(BUILD)/bench
 	$(CC) $(CPPFLAGS) -I$(BUILD)/bench -O2 -g $(WARN) -o $@ $< $(LIBS)
 
 $(BUILD) $(BUILD)/obj $(SAN)/obj $(SAN)/tests $(BUILD)/helpers $(BUILD)/bench:

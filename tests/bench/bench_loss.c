@@ -92,10 +92,13 @@ static void run_one(const char *exe, const struct bench_tree *t, struct loss_run
 		die("agent (%s): %s", run->hook_used, err);
 	run->cpu_ns = a.cpu_run_ns;
 	run->drain_ns = a.stop_ns;
-	if (bench_summarise(t->jsonl, &run->s))
+	if (bench_summarise(t->jsonl, getpid(), &run->s))
 		die("agent (%s) log %s: %s", run->hook_used, t->jsonl, strerror(errno));
 	if (!run->s.have_stop)
 		die("agent (%s) wrote no Stop record to %s", run->hook_used, t->jsonl);
+	if (run->s.other_opens)
+		printf("(note: %llu Open records of other processes in this run, not counted)\n",
+		       (unsigned long long)run->s.other_opens);
 	unlink(t->jsonl); /* ~1 KB a record: don't leave hundreds of MB behind */
 }
 
@@ -131,7 +134,7 @@ static void print_run(const struct loss_run *r, int rep)
 	printf("%-14s %8llu %9.0f %8llu %8llu %8llu %8llu %6s %9.2f %8.2f %8.2f  %s\n", label,
 	       (unsigned long long)r->opens, rate(r), (unsigned long long)s->open_records,
 	       (unsigned long long)s->ringbuf_full, (unsigned long long)seq_lost,
-	       (unsigned long long)s->loss_records, s->events == r->opens ? "=" : "!=",
+	       (unsigned long long)s->loss_records, s->events == r->opens + s->other_opens ? "=" : "!=",
 	       r->cpu_ns / 1e3 / (double)(s->open_records ? s->open_records : 1),
 	       r->drain_ns / 1e9, (double)r->irq_work / (double)r->opens,
 	       lossless(r) ? "PASS" : "FAIL");
@@ -270,7 +273,7 @@ int main(int argc, char **argv)
 	}
 	printf("records = Open records written; rb_full = failed ring-buffer reserves; "
 	       "seq_lost = max_event_seq - events_received;\nevents = kernel 'events' counter vs "
-	       "opens; agent_us = agent CPU per record; drain_s = SIGTERM to exit;\nIWI/open = "
+	       "opens (plus others'); agent_us = agent CPU per record; drain_s = SIGTERM to exit;\nIWI/open = "
 	       "IRQ-work interrupts on the workload's CPU per open (forced ring-buffer wake-ups)\n");
 	print_summary(runs, o.n_hooks, o.reps);
 	return 0;

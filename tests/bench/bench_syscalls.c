@@ -18,6 +18,9 @@
  * (starting one further along each round, so none always follows the
  * agent's start-up), and the figures are medians over rounds. Ratios are
  * medians of per-round ratios: each pairs two samples taken seconds apart.
+ * A round during which another program had syscall hooks attached (another
+ * test suite on the machine) is left out, and rounds go on, within a time
+ * budget, until enough clean ones are in.
  *
  * Exit status: 0 whatever the targets say (a benchmark reports, it does not
  * gate); 1 if something broke (the agent or the floor failed to load, the
@@ -71,7 +74,9 @@ static const struct {
 
 struct bench {
 	const char *agent_exe;
-	int rounds;
+	int rounds;			/* clean rounds wanted */
+	int done;			/* rounds run */
+	int budget_s;			/* keep adding rounds for this long */
 	double scale;
 	struct bench_tree tree;
 	struct floor_bpf *floor;
@@ -86,7 +91,7 @@ struct bench {
 	uint64_t irq_work[C_N];		/* IRQ-work interrupts during W3 */
 	int work_cpu;
 	bool skip[C_N];
-	int foreign[MAX_ROUNDS + 1];	/* others' hook links before round r */
+	bool tainted[MAX_ROUNDS];	/* others' hooks seen during round r */
 	int use[MAX_ROUNDS], n_use;	/* the rounds the figures come from */
 	int wait_quiet_s;
 };
@@ -169,8 +174,8 @@ static double sample(struct bench *b, enum workload w, uint64_t *done)
 
 /*
  * BPF links that hook syscalls (raw_tp, tp_btf, perf-event tracepoints)
- * held by anyone. Between rounds, with nothing of ours attached, there
- * should be none: else every figure includes someone else's programs
+ * held by anyone. Between visits, with nothing of ours attached, there
+ * should be none: else the figures include someone else's programs
  * (another test suite running on this machine, say).
  */
 static int count_hook_links_now(void)
@@ -248,7 +253,7 @@ static void config_end(struct bench *b, enum config c, struct visit *v)
 		return;
 	if (bench_agent_stop(&v->agent, err, sizeof(err)))
 		die("agent (%s): %s", configs[c].name, err);
-	if (bench_summarise(b->tree.jsonl, &s))
+	if (bench_summarise(b->tree.jsonl, getpid(), &s))
 		die("agent (%s) wrote no log %s: %s", configs[c].name, b->tree.jsonl,
 		    strerror(errno));
 	if (!s.have_stop || s.open_records == 0)
@@ -269,6 +274,7 @@ static void run_round(struct bench *b, int r)
 
 		if (b->skip[c])
 			continue;
+		b->tainted[r] |= count_hook_links() > 0;
 		config_begin(b, c, &v);
 		for (int w = 0; w < W_N; w++) {
 			uint64_t done = 0, iwi = bench_irq_work(b->work_cpu);
@@ -281,7 +287,45 @@ static void run_round(struct bench *b, int r)
 		}
 		config_end(b, c, &v);
 	}
-	b->foreign[r + 1] = count_hook_links();
+	b->tainted[r] |= count_hook_links() > 0;
+}
+
+static int clean_rounds(const struct bench *b)
+{
+	int n = 0;
+
+	for (int r = 0; r < b->done; r++)
+		n += !b->tainted[r];
+	return n;
+}
+
+/* Worth another round? Only if the others' hooks come and go. */
+static bool clean_lately(const struct bench *b)
+{
+	for (int r = b->done - 1; r >= 0 && r >= b->done - 3; r--)
+		if (!b->tainted[r])
+			return true;
+	return false;
+}
+
+/*
+ * At least --rounds rounds; more, within the budget, until as many are
+ * clean, unless another program's hooks stay attached throughout.
+ */
+static void run_rounds(struct bench *b)
+{
+	uint64_t t0 = bench_now_ns(), budget = (uint64_t)b->budget_s * 1000000000ULL;
+
+	while (b->done < MAX_ROUNDS &&
+	       (b->done < b->rounds || (clean_rounds(b) < b->rounds && clean_lately(b) &&
+					bench_now_ns() - t0 < budget))) {
+		run_round(b, b->done);
+		b->done++;
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "\rround %d: %d clean ", b->done, clean_rounds(b));
+	}
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "\n");
 }
 
 /*
@@ -292,13 +336,13 @@ static void run_round(struct bench *b, int r)
 static void choose_rounds(struct bench *b)
 {
 	b->n_use = 0;
-	for (int r = 0; r < b->rounds; r++)
-		if (!b->foreign[r] && !b->foreign[r + 1])
+	for (int r = 0; r < b->done; r++)
+		if (!b->tainted[r])
 			b->use[b->n_use++] = r;
 	if (b->n_use >= 3)
 		return;
-	b->n_use = b->rounds;
-	for (int r = 0; r < b->rounds; r++)
+	b->n_use = b->done;
+	for (int r = 0; r < b->done; r++)
 		b->use[r] = r;
 }
 
@@ -463,15 +507,15 @@ static void print_audit_check(const struct bench *b)
 			       b->agent_cpu_ns[c] / 1e3 / (double)(b->open_records[c] ?: 1));
 		printf(", IWI/open %.2f\n", (double)b->irq_work[c] / opens);
 	}
-	for (int r = 0; r < b->rounds; r++)
-		tainted += b->foreign[r] || b->foreign[r + 1];
-	if (tainted && b->n_use < b->rounds)
+	for (int r = 0; r < b->done; r++)
+		tainted += b->tainted[r];
+	if (tainted && b->n_use < b->done)
 		printf("  note: %d of %d rounds left out: another program's syscall hooks were "
-		       "attached during them\n", tainted, b->rounds);
+		       "attached during them\n", tainted, b->done);
 	else if (tainted)
 		printf("  WARNING: another program's syscall hooks were attached during %d of %d "
 		       "rounds (another test suite running?): every figure includes their cost\n",
-		       tainted, b->rounds);
+		       tainted, b->done);
 }
 
 /* ---- set-up ---- */
@@ -493,12 +537,13 @@ static uint64_t steal_ticks(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: bench_syscalls [--agent PATH] [--rounds N] [--scale F] [--wait-quiet S]\n"
-		"                      [--skip-tracepoint]\n"
+		"usage: bench_syscalls [--agent PATH] [--rounds N] [--budget S] [--scale F]\n"
+		"                      [--wait-quiet S] [--skip-tracepoint]\n"
 		"  --agent PATH  phiauditd to run (default build/phiauditd)\n"
-		"  --rounds N    interleaved rounds, 3-%d (default 9)\n"
+		"  --rounds N    clean interleaved rounds wanted, 3-%d (default 9)\n"
+		"  --budget S    add rounds for up to S s while too few are clean (default 120)\n"
 		"  --scale F     multiply every sample's iterations by F (default 1)\n"
-		"  --wait-quiet S  wait up to S s for others' syscall hooks to go (default 60)\n"
+		"  --wait-quiet S  wait up to S s for others' syscall hooks to go (default 20)\n"
 		"  --skip-tracepoint  leave out the agent's per-syscall tracepoint backend\n"
 		"                (it needs tracefs mounted)\n"
 		"example: sudo build/bench/bench_syscalls --agent build/phiauditd --rounds 11\n",
@@ -511,6 +556,7 @@ static void parse_args(struct bench *b, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "agent", required_argument, NULL, 'a' },
 		{ "rounds", required_argument, NULL, 'r' },
+		{ "budget", required_argument, NULL, 'b' },
 		{ "scale", required_argument, NULL, 's' },
 		{ "wait-quiet", required_argument, NULL, 'q' },
 		{ "skip-tracepoint", no_argument, NULL, 't' },
@@ -522,11 +568,13 @@ static void parse_args(struct bench *b, int argc, char **argv)
 	b->agent_exe = "build/phiauditd";
 	b->rounds = 9;
 	b->scale = 1;
-	b->wait_quiet_s = 60;
+	b->wait_quiet_s = 20;
+	b->budget_s = 120;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'a': b->agent_exe = optarg; break;
 		case 'r': b->rounds = atoi(optarg); break;
+		case 'b': b->budget_s = atoi(optarg); break;
 		case 's': b->scale = atof(optarg); break;
 		case 'q': b->wait_quiet_s = atoi(optarg); break;
 		case 't': b->skip[C_TRACEPOINT] = true; break;
@@ -552,7 +600,6 @@ static void wait_quiet(struct bench *b)
 	}
 	if (n)
 		printf("still attached; rounds they overlap are left out where possible\n");
-	b->foreign[0] = n;
 }
 
 static void setup(struct bench *b)
@@ -595,14 +642,9 @@ int main(int argc, char **argv)
 	setup(&b);
 	steal0 = steal_ticks();
 	t0 = bench_now_ns();
-	for (int r = 0; r < b.rounds; r++) {
-		run_round(&b, r);
-		if (isatty(STDERR_FILENO))
-			fprintf(stderr, "\rround %d/%d done%s", r + 1, b.rounds,
-				r + 1 == b.rounds ? "\n" : "");
-	}
-	printf("%d rounds in %.0f s; CPU time stolen by the hypervisor meanwhile: %.1f%% of "
-	       "all CPUs\n", b.rounds, (bench_now_ns() - t0) / 1e9,
+	run_rounds(&b);
+	printf("%d rounds (%d clean) in %.0f s; CPU time stolen by the hypervisor meanwhile: "
+	       "%.1f%% of all CPUs\n", b.done, clean_rounds(&b), (bench_now_ns() - t0) / 1e9,
 	       100.0 * (double)(steal_ticks() - steal0) / (double)sysconf(_SC_CLK_TCK) /
 		       ((bench_now_ns() - t0) / 1e9) / (double)sysconf(_SC_NPROCESSORS_ONLN));
 	choose_rounds(&b);
