@@ -75,7 +75,7 @@ static __always_inline void pa_read_open_args(struct pa_open_event *ev, struct p
 static __always_inline void pa_emit_open(struct pa_open_scratch *s, __u32 data_len)
 {
 	__u64 size = sizeof(s->ev) + data_len;
-	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 flags = BPF_RB_NO_WAKEUP, avail;
 
 	if (size > sizeof(*s))
 		size = sizeof(*s);
@@ -84,8 +84,14 @@ static __always_inline void pa_emit_open(struct pa_open_scratch *s, __u32 data_l
 	s->ev.hdr.cpu = bpf_get_smp_processor_id();
 	s->ev.hdr.ktime_ns = bpf_ktime_get_boot_ns();
 	s->ev.hdr.seq = __sync_fetch_and_add(&pa_event_seq, 1) + 1;
-	/* Batch wake-ups: the agent also polls, so nothing waits > 100 ms. */
-	if (bpf_ringbuf_query(&pa_events, BPF_RB_AVAIL_DATA) >= PA_WAKEUP_BYTES)
+	/*
+	 * Batch wake-ups: wake the agent once, as the queue crosses
+	 * PA_WAKEUP_BYTES, not on every event past it (each wake-up is an
+	 * IRQ-work interrupt on this CPU). The agent also polls every 100 ms
+	 * and always drains everything, so nothing waits longer than that.
+	 */
+	avail = bpf_ringbuf_query(&pa_events, BPF_RB_AVAIL_DATA);
+	if (avail < PA_WAKEUP_BYTES && avail + size >= PA_WAKEUP_BYTES)
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&pa_events, s, size, flags))
 		pa_count(PA_CNT_RINGBUF_FULL);

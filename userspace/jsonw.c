@@ -58,50 +58,39 @@ static void put(struct pa_jw *w, const char *s, size_t n)
 	w->buf[w->len] = '\0';
 }
 
-/* JSON-escape n bytes of valid UTF-8. */
-static void put_escaped(struct pa_jw *w, const char *s, size_t n)
-{
-	size_t run = 0;
+static bool plain_ascii(const unsigned char *s, size_t n);
+static size_t json_escape(unsigned char c, char *o);
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[8];
-		const char *e = NULL;
-
-		if (c == '"')
-			e = "\\\"";
-		else if (c == '\\')
-			e = "\\\\";
-		else if (c == '\n')
-			e = "\\n";
-		else if (c == '\t')
-			e = "\\t";
-		else if (c == '\r')
-			e = "\\r";
-		else if (c < 0x20 || c == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			e = esc;
-		}
-		if (!e)
-			continue;
-		put(w, s + run, i - run);
-		put(w, e, strlen(e));
-		run = i + 1;
-	}
-	put(w, s + run, n - run);
-}
-
-/* Separator and key before a value; opens nothing. */
+/*
+ * Separator and key before a value; opens nothing. Keys are nearly always
+ * literals of the record layout with nothing to escape: copied as they
+ * are, and escaped otherwise.
+ */
 static void member(struct pa_jw *w, const char *key)
 {
+	size_t klen = key ? strlen(key) : 0;
+	char *o;
+
+	if (!reserve(w, klen * 6 + 4))
+		return;
+	o = w->buf + w->len;
 	if (!w->first[w->depth])
-		put(w, ",", 1);
+		*o++ = ',';
 	w->first[w->depth] = false;
 	if (key) {
-		put(w, "\"", 1);
-		put_escaped(w, key, strlen(key));
-		put(w, "\":", 2);
+		*o++ = '"';
+		if (plain_ascii((const unsigned char *)key, klen)) {
+			memcpy(o, key, klen);
+			o += klen;
+		} else {
+			for (size_t i = 0; i < klen; i++)
+				o += json_escape((unsigned char)key[i], o);
+		}
+		*o++ = '"';
+		*o++ = ':';
 	}
+	w->len = (size_t)(o - w->buf);
+	w->buf[w->len] = '\0';
 }
 
 static void open_container(struct pa_jw *w, const char *key, char c)
@@ -134,41 +123,93 @@ void pa_jw_str(struct pa_jw *w, const char *key, const char *s)
 	pa_jw_bytes(w, key, s, strlen(s));
 }
 
+/* Bytes that pass through both encodings untouched: printable ASCII but
+ * the quote and the backslash. Most names and every literal are only these. */
+static bool plain_ascii(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+/* JSON escape of one byte of valid UTF-8 (after the byte encoding). */
+static size_t json_escape(unsigned char c, char *o)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	switch (c) {
+	case '"': o[0] = '\\'; o[1] = '"'; return 2;
+	case '\\': o[0] = '\\'; o[1] = '\\'; return 2;
+	case '\n': o[0] = '\\'; o[1] = 'n'; return 2;
+	case '\t': o[0] = '\\'; o[1] = 't'; return 2;
+	case '\r': o[0] = '\\'; o[1] = 'r'; return 2;
+	default:
+		if (c < 0x20 || c == 0x7f) {
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+			return 6;
+		}
+		o[0] = (char)c;
+		return 1;
+	}
+}
+
 void pa_jw_bytes(struct pa_jw *w, const char *key, const void *b, size_t n)
 {
-	char small[512];
-	size_t need = pa_bytes_encoded_len(b, n);
-	char *enc = need < sizeof(small) ? small : malloc(need + 1);
+	const unsigned char *s = b;
+	char *o;
 
 	member(w, key);
-	if (!enc) {
-		w->failed = true;
+	/* Worst case per input byte: \xHH, each backslash JSON-escaped: 5;
+	 * a control byte: \u00XX: 6. */
+	if (!reserve(w, n * 6 + 2))
 		return;
+	o = w->buf + w->len;
+	*o++ = '"';
+	if (plain_ascii(s, n)) {
+		memcpy(o, s, n);
+		o += n;
+	} else {
+		for (size_t i = 0; i < n;) {
+			char piece[4];
+			size_t plen = 0;
+
+			i += pa_bytes_encode_step(s + i, n - i, piece, &plen);
+			for (size_t k = 0; k < plen; k++)
+				o += json_escape((unsigned char)piece[k], o);
+		}
 	}
-	pa_bytes_encode(enc, b, n);
-	put(w, "\"", 1);
-	put_escaped(w, enc, need);
-	put(w, "\"", 1);
-	if (enc != small)
-		free(enc);
+	*o++ = '"';
+	w->len = (size_t)(o - w->buf);
+	w->buf[w->len] = '\0';
+}
+
+/* Decimal digits of v, without printf's locale and format parsing. */
+static void put_u64(struct pa_jw *w, uint64_t v, bool negative)
+{
+	char num[24], *p = num + sizeof(num);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (negative)
+		*--p = '-';
+	put(w, p, (size_t)(num + sizeof(num) - p));
 }
 
 void pa_jw_u64(struct pa_jw *w, const char *key, uint64_t v)
 {
-	char num[24];
-	int n = snprintf(num, sizeof(num), "%" PRIu64, v);
-
 	member(w, key);
-	put(w, num, (size_t)n);
+	put_u64(w, v, false);
 }
 
 void pa_jw_i64(struct pa_jw *w, const char *key, int64_t v)
 {
-	char num[24];
-	int n = snprintf(num, sizeof(num), "%" PRId64, v);
-
 	member(w, key);
-	put(w, num, (size_t)n);
+	put_u64(w, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0);
 }
 
 void pa_jw_bool(struct pa_jw *w, const char *key, bool v)

@@ -10,13 +10,33 @@
 
 void pa_format_time(char *buf, size_t n, uint64_t utc_ns)
 {
+	/* Records come in bursts within one second: format the date once. */
+	static time_t cached_secs = -1;
+	static char base[32];
 	time_t secs = (time_t)(utc_ns / 1000000000ULL);
-	struct tm tm;
-	char base[32];
+	uint64_t frac = utc_ns % 1000000000ULL;
+	char tail[12];
 
-	gmtime_r(&secs, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, n, "%s.%09lluZ", base, (unsigned long long)(utc_ns % 1000000000ULL));
+	if (secs != cached_secs) {
+		struct tm tm;
+
+		gmtime_r(&secs, &tm);
+		strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_secs = secs;
+	}
+	tail[0] = '.';
+	for (int i = 9; i >= 1; i--, frac /= 10)
+		tail[i] = (char)('0' + frac % 10);
+	tail[10] = 'Z';
+	tail[11] = '\0';
+	if (n > 0) {
+		size_t bl = strlen(base), len = bl + 11 < n - 1 ? bl + 11 : n - 1;
+
+		memcpy(buf, base, len < bl ? len : bl);
+		if (len > bl)
+			memcpy(buf + bl, tail, len - bl);
+		buf[len] = '\0';
+	}
 }
 
 static const struct {
@@ -32,18 +52,35 @@ static const struct {
 	{ 01000000, "O_NOATIME" }, { 02000000, "O_CLOEXEC" },  { 010000000, "O_PATH" },
 };
 
+/* Append s to buf (capacity n, length *len), always terminated. */
+static void append(char *buf, size_t n, size_t *len, const char *s)
+{
+	size_t l = strlen(s);
+
+	if (*len + l >= n)
+		l = *len < n - 1 ? n - 1 - *len : 0;
+	memcpy(buf + *len, s, l);
+	*len += l;
+	buf[*len] = '\0';
+}
+
 void pa_format_open_flags(char *buf, size_t n, uint64_t flags)
 {
 	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
-	size_t len = (size_t)snprintf(buf, n, "%s", acc[flags & 3]);
 	uint64_t rest = flags & ~3ULL;
+	size_t len = 0;
 
+	if (n == 0)
+		return;
+	buf[0] = '\0';
+	append(buf, n, &len, acc[flags & 3]);
 	/* Composite flags (O_SYNC, O_TMPFILE) first claim all their bits. */
-	for (size_t i = 0; i < sizeof(open_flag_names) / sizeof(open_flag_names[0]); i++) {
+	for (size_t i = 0; rest && i < sizeof(open_flag_names) / sizeof(open_flag_names[0]); i++) {
 		uint64_t b = open_flag_names[i].bit;
 
-		if ((rest & b) == b && len < n) {
-			len += (size_t)snprintf(buf + len, n - len, "|%s", open_flag_names[i].name);
+		if ((rest & b) == b) {
+			append(buf, n, &len, "|");
+			append(buf, n, &len, open_flag_names[i].name);
 			rest &= ~b;
 		}
 	}
@@ -78,6 +115,7 @@ static void write_class(struct pa_jw *w, int class_uid, const char *class_name, 
 			const char *category_name, int activity, const char *activity_name)
 {
 	char type_name[96];
+	size_t len = 0;
 
 	pa_jw_i64(w, "class_uid", class_uid);
 	pa_jw_str(w, "class_name", class_name);
@@ -86,7 +124,10 @@ static void write_class(struct pa_jw *w, int class_uid, const char *class_name, 
 	pa_jw_i64(w, "activity_id", activity);
 	pa_jw_str(w, "activity_name", activity_name);
 	pa_jw_i64(w, "type_uid", (int64_t)class_uid * 100 + activity);
-	snprintf(type_name, sizeof(type_name), "%s: %s", class_name, activity_name);
+	type_name[0] = '\0';
+	append(type_name, sizeof(type_name), &len, class_name);
+	append(type_name, sizeof(type_name), &len, ": ");
+	append(type_name, sizeof(type_name), &len, activity_name);
 	pa_jw_str(w, "type_name", type_name);
 }
 

@@ -36,7 +36,7 @@ size_t pa_utf8_seq_len(const unsigned char *s, size_t n)
 }
 
 /* One input step: how many source bytes it eats and what it writes. */
-static size_t enc_step(const unsigned char *s, size_t n, char out[4], size_t *outlen)
+size_t pa_bytes_encode_step(const unsigned char *s, size_t n, char out[4], size_t *outlen)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t k = pa_utf8_seq_len(s, n);
@@ -65,7 +65,7 @@ size_t pa_bytes_encoded_len(const void *src, size_t n)
 	char tmp[4];
 
 	while (i < n) {
-		i += enc_step(s + i, n - i, tmp, &l);
+		i += pa_bytes_encode_step(s + i, n - i, tmp, &l);
 		len += l;
 	}
 	return len;
@@ -77,7 +77,7 @@ size_t pa_bytes_encode(char *dst, const void *src, size_t n)
 	size_t len = 0, i = 0, l;
 
 	while (i < n) {
-		i += enc_step(s + i, n - i, dst + len, &l);
+		i += pa_bytes_encode_step(s + i, n - i, dst + len, &l);
 		len += l;
 	}
 	dst[len] = '\0';

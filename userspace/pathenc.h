@@ -26,6 +26,12 @@ size_t pa_bytes_encoded_len(const void *src, size_t n);
 /* Encode n bytes; dst must hold pa_bytes_encoded_len() + 1. Returns length. */
 size_t pa_bytes_encode(char *dst, const void *src, size_t n);
 
+/*
+ * One step of the encoding: consumes 1-4 bytes of src (n > 0), writes 1-4
+ * bytes to out (*outlen). For writers that encode and escape in one pass.
+ */
+size_t pa_bytes_encode_step(const unsigned char *src, size_t n, char out[4], size_t *outlen);
+
 /* Decode back to bytes. Returns length, or -1 on a malformed escape. */
 long pa_bytes_decode(void *dst, size_t dstsz, const char *src, size_t n);
 
