@@ -34,7 +34,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PA_MAX_ROUTES);
 	__type(key, struct pa_route_key);
-	__type(value, __u32);
+	__type(value, struct pa_route_val);
 } pa_routes SEC(".maps");
 
 struct {

@@ -130,13 +130,13 @@ struct pa_route_scan {
 	__u64 committed, cur;
 	struct pa_route_key key;
 	__u32 len, comp_len, dots, ncomp;
-	__u32 watch_id, matched;
+	__u32 watch_id, depth, matched;
 };
 
 static long pa_route_step(__u64 i, void *arg)
 {
 	struct pa_route_scan *st = arg;
-	__u32 *w;
+	struct pa_route_val *w;
 	char c;
 
 	c = i < st->len ? st->s->data[i & (PA_USER_PATH_MAX - 1)] : 0;
@@ -156,7 +156,8 @@ static long pa_route_step(__u64 i, void *arg)
 		st->key.hash = st->committed;
 		w = bpf_map_lookup_elem(&pa_routes, &st->key);
 		if (w) {
-			st->watch_id = *w;
+			st->watch_id = w->watch_id;
+			st->depth = w->depth;
 			st->matched = 1;
 			return 1;
 		}
@@ -170,7 +171,7 @@ static long pa_route_step(__u64 i, void *arg)
 const volatile __u8 pa_have_bpf_loop = 0;
 
 static __always_inline int pa_route_match(struct pa_open_scratch *s, __u32 len, __u64 start,
-					  __u32 *watch_id)
+					  __u32 *watch_id, __u32 *depth)
 {
 	struct pa_route_scan st = {
 		.s = s,
@@ -185,6 +186,7 @@ static __always_inline int pa_route_match(struct pa_open_scratch *s, __u32 len, 
 	/* len counts the NUL: the last step ends the last component. */
 	bpf_loop(len, pa_route_step, &st, 0);
 	*watch_id = st.watch_id;
+	*depth = st.depth;
 	return st.matched;
 }
 
@@ -225,7 +227,8 @@ static __always_inline int pa_denied_open(struct task_struct *task, struct pt_re
 	}
 	pa_scope_of((__u64)start_d, (__u64)start_m, &r);
 	if (r.scope != PA_SCOPE_IN) {
-		if (!pa_route_match(s, n & (PA_USER_PATH_MAX * 2 - 1), (__u64)start_d, &r.watch_id))
+		if (!pa_route_match(s, n & (PA_USER_PATH_MAX * 2 - 1), (__u64)start_d, &r.watch_id,
+				    &s->ev.route_depth))
 			return 0;
 		r.scope = PA_SCOPE_IN;
 		r.watch = 0; /* the start directory is above the watch */

@@ -55,6 +55,21 @@ static void write_watches(struct pa_agent *a)
 	pa_jw_arr_close(&a->jw);
 }
 
+/* The deepest watched directory holding @p, or NULL. */
+static const struct pa_watch *innermost_watch(struct pa_agent *a, const struct pa_path *p)
+{
+	const struct pa_watch *best = NULL;
+
+	for (size_t i = 0; i < a->watches.n; i++) {
+		const struct pa_watch *w = a->watches.w[i];
+
+		if (!w->deleted && pa_path_within(p, w->path) &&
+		    (!best || strlen(w->path) > strlen(best->path)))
+			best = w;
+	}
+	return best;
+}
+
 static void on_open(struct pa_agent *a, const void *data, size_t size)
 {
 	struct pa_open_view v;
@@ -69,12 +84,16 @@ static void on_open(struct pa_agent *a, const void *data, size_t size)
 	w = v.ev->scope == PA_SCOPE_IN ? pa_watch_by_id(&a->watches, v.ev->watch_id) : NULL;
 	differs = pa_open_paths(&v, w ? w->path : NULL, &a->path_host, &a->path_view);
 	/* The kernel places a denied open by its start directory or the
-	 * prefix of its string; ".." later in the string can leave the tree
-	 * ("../../etc/shadow" from a cwd inside it). Lexically, here, exact. */
+	 * prefix of its string; ".." later in the string can leave that tree
+	 * ("../../etc/shadow" from a cwd inside it), perhaps into another
+	 * watched one. Lexically, here, exact. */
 	if (w && (v.ev->path_flags & PA_PATH_FROM_USER) &&
 	    !pa_path_within(&a->path_host, w->path)) {
-		a->denied_outside++;
-		return;
+		w = innermost_watch(a, &a->path_host);
+		if (!w) {
+			a->denied_outside++;
+			return;
+		}
 	}
 	r.time_ns = pa_boot_to_utc(a->clock_offset, v.ev->hdr.ktime_ns);
 	r.proc_start_ns = pa_boot_to_utc(a->clock_offset, v.ev->proc.start_ns);

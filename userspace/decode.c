@@ -77,9 +77,13 @@ bool pa_open_paths(const struct pa_open_view *v, const char *watch_path, struct 
 		if (host->len)
 			memmove(host->s, host->s + 1, host->len--); /* drop leading '/' */
 	} else if (from_user && (ev->path_flags & PA_PATH_VIA_ROUTE)) {
-		/* The start directory is above the watch: the user's string
-		 * from the process's view is the best we know. */
-		*host = *view;
+		/* The string started at an ancestor of the watch, route_depth
+		 * components deep (its cwd, or its root when the string is
+		 * absolute): the host's path of that ancestor, then the string.
+		 * Right in a chroot or another namespace too. */
+		pa_path_set(host, watch_path, pa_prefix_len(watch_path, ev->route_depth));
+		pa_path_append_rel(host, v->user, strlen(v->user));
+		pa_path_normalize(host);
 	} else {
 		/* A watch on "/" contributes no characters before the names. */
 		pa_path_set(host, watch_path, strcmp(watch_path, "/") ? strlen(watch_path) : 0);

@@ -124,3 +124,17 @@ bool pa_path_within(const struct pa_path *p, const char *dir)
 		return p->len > 0 && p->s[0] == '/';
 	return p->len >= n && memcmp(p->s, dir, n) == 0 && (p->len == n || p->s[n] == '/');
 }
+
+size_t pa_prefix_len(const char *path, unsigned int depth)
+{
+	size_t i = 0;
+
+	for (unsigned int d = 0; d < depth; d++) {
+		if (path[i] != '/')
+			break;
+		i++;
+		while (path[i] && path[i] != '/')
+			i++;
+	}
+	return i;
+}

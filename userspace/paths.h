@@ -28,6 +28,10 @@ void pa_path_append_rel(struct pa_path *p, const char *rel, size_t n);
  * (never above "/"); "" becomes "/". For user-supplied strings only:
  * kernel names never need it. */
 void pa_path_normalize(struct pa_path *p);
+/* Length of the first @depth components of an absolute path: 0 for depth
+ * 0 ("/" contributes no characters), strlen("/srv") for depth 1 of
+ * "/srv/phi", the whole length when it has fewer components. */
+size_t pa_prefix_len(const char *path, unsigned int depth);
 /* Offset of the last component (after the last '/'). */
 size_t pa_path_base_off(const struct pa_path *p);
 

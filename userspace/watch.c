@@ -47,6 +47,7 @@ static void free_watch(struct pa_watch *w)
 static void open_ancestors(struct pa_watch *w)
 {
 	const char *p = w->path;
+	uint32_t depth = 0;
 
 	for (size_t i = 0; p[i] && w->n_anc < PA_WATCH_MAX_ANCESTORS; i++) {
 		const char *rel = p + i + 1;
@@ -56,12 +57,14 @@ static void open_ancestors(struct pa_watch *w)
 
 		if (p[i] != '/' || !*rel)
 			continue;
+		depth += i > 0; /* "/" is depth 0, "/srv" 1, ... */
 		memcpy(anc, p, alen);
 		anc[alen] = '\0';
 		fd = open(anc, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		w->anc_fd[w->n_anc] = fd;
+		w->anc_depth[w->n_anc] = depth;
 		w->routes[w->n_anc].hash = pa_path_hash(rel, strlen(rel));
 		w->n_anc++;
 	}
@@ -96,10 +99,13 @@ out:
 
 static void install_routes(struct pa_watch *w, struct pa_bpf *b)
 {
-	for (size_t i = 0; i < w->n_anc; i++)
+	for (size_t i = 0; i < w->n_anc; i++) {
+		struct pa_route_val val = { .watch_id = w->id, .depth = w->anc_depth[i] };
+
 		if (w->routes[i].dentry &&
-		    bpf_map_update_elem(pa_bpf_map_fd(b, "routes"), &w->routes[i], &w->id, BPF_ANY))
+		    bpf_map_update_elem(pa_bpf_map_fd(b, "routes"), &w->routes[i], &val, BPF_ANY))
 			pa_warn_errno("%s: route from ancestor %zu not installed", w->path, i);
+	}
 }
 
 static void uninstall_routes(struct pa_watch *w, struct pa_bpf *b)
@@ -278,7 +284,11 @@ int pa_watch_refresh(struct pa_watchset *ws, struct pa_bpf *b)
 		if (w->deleted)
 			continue;
 		if (fstat(w->fd, &st) == 0 && st.st_nlink == 0) {
-			w->deleted = true; /* keep the last path it had */
+			/* Keep the last path it had; its routes would place a new
+			 * directory of the same name under it: remove them. */
+			w->deleted = true;
+			uninstall_routes(w, b);
+			close_ancestors(w);
 			changed++;
 			continue;
 		}

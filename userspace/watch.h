@@ -25,6 +25,7 @@ struct pa_watch {
 	bool deleted;	     /* rmdir'ed while watched: nothing more can open */
 	size_t n_anc;	     /* ancestors held for denied-open routes */
 	int anc_fd[PA_WATCH_MAX_ANCESTORS];
+	uint32_t anc_depth[PA_WATCH_MAX_ANCESTORS];
 	struct pa_route_key routes[PA_WATCH_MAX_ANCESTORS];
 };
 

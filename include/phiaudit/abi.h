@@ -134,7 +134,8 @@ struct pa_open_event {
 	__u16 rel_len;
 	__u16 view_len;
 	__u16 user_len;
-	__u32 pad;
+	__u32 route_depth; /* PA_PATH_VIA_ROUTE: components in the path of the
+			    * watch's ancestor the string started from */
 	/* followed by user_len + rel_len + view_len bytes of data */
 };
 _Static_assert(sizeof(struct pa_open_event) == 152, "pa_open_event layout");
@@ -174,6 +175,11 @@ struct pa_watch_val {
 struct pa_route_key {
 	__u64 dentry;
 	__u64 hash;
+};
+
+struct pa_route_val {
+	__u32 watch_id;
+	__u32 depth; /* components in the ancestor's path: "/" 0, "/srv" 1 */
 };
 
 /*

@@ -197,6 +197,61 @@ static void test_deleted_watch_is_recorded(void **state)
 	assert_int_equal(h_stop(&H), 0);
 }
 
+static bool is_denied_of(json_object *r, const void *path)
+{
+	const char *st = h_str(r, "status_code");
+
+	return h_is_open_of(r, path) && st && !strcmp(st, "EACCES");
+}
+
+static void test_dotdot_into_another_watch_is_recorded_under_it(void **state)
+{
+	/* Two watches, phi and phi/patients. A denied "../secret" from inside
+	 * patients leaves patients but stays in phi. */
+	char patients[PATH_MAX], secret[PATH_MAX];
+	const char *const extra[] = { "--watch", patients, NULL };
+	struct act a = { .path = "../secret", .uid = 65534, .flags = O_RDONLY,
+			 .expect_errno = EACCES };
+	json_object *r;
+
+	h_path(patients, H.watch, "patients");
+	h_mkdirs(patients);
+	h_path(secret, H.watch, "secret");
+	h_write_file(secret, "s", 0600);
+	a.cwd = patients;
+	assert_int_equal(h_start_argv(&H, extra), 0);
+	h_child(act_run, &a);
+	r = h_wait(&H, is_denied_of, secret, 5000);
+	assert_int_equal(h_stop(&H), 0);
+	assert_non_null(r);
+	assert_string_equal(h_str(r, "unmapped.watch"), H.watch);
+}
+
+static void test_recreated_directory_after_deleting_a_watch_is_not_in_scope(void **state)
+{
+	char secret[PATH_MAX];
+	struct act a = { .uid = 65534, .flags = O_RDONLY, .expect_errno = EACCES };
+	struct pid_path pp = { 0 };
+	json_object *stop;
+
+	assert_int_equal(h_start(&H), 0);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(rmdir(H.watch), 0);
+	assert_non_null(h_wait(&H, is_deleted_watch, NULL, 4000));
+	/* Same name, new directory: not the watched one. */
+	h_mkdirs(H.watch);
+	h_path(secret, H.watch, "new-secret");
+	h_write_file(secret, "s", 0600);
+	a.path = secret;
+	pp.path = secret;
+	pp.pid = h_child(act_run, &a);
+	h_sleep_ms(500);
+	assert_int_equal(h_stop(&H), 0);
+	stop = h_wait(&H, h_is_activity, "Stop", 0);
+	assert_non_null(stop);
+	assert_int_equal(h_count(&H, h_is_open_by, &pp), 0);
+}
+
 static void test_raw_tp_hook_records_opens(void **state)
 {
 	assert_hook_records_opens("raw_tp");
@@ -291,6 +346,8 @@ int main(void)
 		T(test_ready_is_announced_on_notify_socket),
 		T(test_sighup_does_not_stop_the_agent),
 		T(test_deleted_watch_is_recorded),
+		T(test_dotdot_into_another_watch_is_recorded_under_it),
+		T(test_recreated_directory_after_deleting_a_watch_is_not_in_scope),
 		T(test_raw_tp_hook_records_opens),
 		T(test_per_syscall_tracepoint_fallback_records_opens),
 		T(test_output_file_is_not_world_readable),

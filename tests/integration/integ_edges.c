@@ -186,8 +186,8 @@ static void test_disconnected_handle_is_recorded_unresolved(void **state)
 	pid = h_child(open_by_handle, &ha);
 	r = h_wait(&H, is_unresolved_by, &pid, 5000);
 	assert_non_null(r);
-	/* A disconnected dentry is named "/" by the kernel: no path can be
-	 * rendered, but the file's identity is exact. */
+	/* A disconnected dentry has no ancestry (and the kernel's anonymous
+	 * name for it): no path can be rendered, but its identity is exact. */
 	assert_int_equal(stat(file, &st), 0);
 	assert_int_equal(h_int(r, "unmapped.inode"), (long long)st.st_ino);
 	assert_non_null(h_get(r, "unmapped.dev"));

@@ -285,6 +285,22 @@ static void test_denied_with_dirfd(void **state)
 	assert_denied(act_record(&H, &a, secret));
 }
 
+static void test_denied_in_a_chroot_above_the_watch(void **state)
+{
+	char srv[PATH_MAX];
+	struct act a = { .path = "/phi/secret", .uid = 65534, .flags = O_RDONLY,
+			 .expect_errno = EACCES };
+	json_object *r;
+
+	/* Its root is "srv": the route from there places it, and the record
+	 * gives the host's path beside the one the process used. */
+	tree_path(srv, "srv");
+	a.chroot_dir = srv;
+	r = act_record(&H, &a, secret);
+	assert_denied(r);
+	assert_string_equal(h_str(r, "unmapped.process_path"), "/phi/secret");
+}
+
 static void test_denied_outside_is_not_recorded(void **state)
 {
 	char p[PATH_MAX];
@@ -407,6 +423,7 @@ int main(void)
 		cmocka_unit_test_setup(test_denied_relative_from_cwd_inside_watch, each_setup),
 		cmocka_unit_test_setup(test_denied_relative_from_above_watch, each_setup),
 		cmocka_unit_test_setup(test_denied_with_dirfd, each_setup),
+		cmocka_unit_test_setup(test_denied_in_a_chroot_above_the_watch, each_setup),
 		cmocka_unit_test_setup(test_denied_outside_is_not_recorded, each_setup),
 		cmocka_unit_test_setup(test_denied_string_leaving_the_tree_by_dotdot_is_not_recorded,
 					each_setup),

@@ -285,10 +285,26 @@ static void test_paths_denied_relative_open_via_route_from_ancestor(void **state
 
 	f->t.ret = -EACCES;
 	f->t.path_flags = PA_PATH_FROM_USER | PA_PATH_VIA_ROUTE;
+	f->t.route_depth = 1; /* matched from the ancestor "/srv" */
 	unit_event_build(&f->e, &f->t, UNIT_USER("phi//./patients/x.txt"), UNIT_NO_NAMES,
 			 UNIT_NAMES("srv\0"));
 	assert_false(paths(f, "/srv/phi"));
 	assert_string_equal(f->host.s, "/srv/phi/patients/x.txt");
+}
+
+static void test_paths_denied_in_chroot_via_route_uses_the_host_ancestor(void **state)
+{
+	/* chrooted at /srv, open("/phi/x.txt"): the route from its root, the
+	 * ancestor "/srv" (depth 1), places it; the host path is /srv/... */
+	struct fx *f = *state;
+
+	f->t.ret = -EACCES;
+	f->t.path_flags = PA_PATH_FROM_USER | PA_PATH_VIA_ROUTE;
+	f->t.route_depth = 1;
+	unit_event_build(&f->e, &f->t, UNIT_USER("/phi/x.txt"), UNIT_NO_NAMES, UNIT_NO_NAMES);
+	assert_true(paths(f, "/srv/phi"));
+	assert_string_equal(f->host.s, "/srv/phi/x.txt");
+	assert_string_equal(f->view.s, "/phi/x.txt");
 }
 
 static void test_paths_unresolved_scope_gives_relative_names(void **state)
@@ -388,6 +404,7 @@ int main(void)
 		T(test_paths_denied_absolute_open_in_scope_is_the_user_string),
 		T(test_paths_denied_absolute_open_via_route),
 		T(test_paths_denied_relative_open_via_route_from_ancestor),
+		T(test_paths_denied_in_chroot_via_route_uses_the_host_ancestor),
 		T(test_paths_unresolved_scope_gives_relative_names),
 		T(test_paths_unresolved_scope_ignores_a_watch_path),
 		T(test_paths_names_cut_below_watch_show_cut_mark),

@@ -272,6 +272,14 @@ static void test_within_root_holds_every_absolute_path(void **state)
 	assert_false(pa_path_within(p, "/"));
 }
 
+static void test_prefix_len_counts_components(void **state)
+{
+	assert_int_equal(pa_prefix_len("/srv/phi", 0), 0);
+	assert_int_equal(pa_prefix_len("/srv/phi", 1), 4);
+	assert_int_equal(pa_prefix_len("/srv/phi", 2), 8);
+	assert_int_equal(pa_prefix_len("/srv/phi", 5), 8);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_path, teardown_path)
 
 int main(void)
@@ -302,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_hash_ignores_empty_and_dot_components),
 		cmocka_unit_test(test_hash_distinguishes_different_paths),
 		cmocka_unit_test(test_hash_of_empty_path_is_offset_basis),
+		cmocka_unit_test(test_prefix_len_counts_components),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
