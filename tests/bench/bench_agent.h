@@ -389,4 +389,28 @@ static inline int bench_summarise(const char *jsonl, pid_t self, struct bench_su
 	return 0;
 }
 
+
+/* ---- exit paths shared by the drivers ---- */
+
+static const char *bench_progname = "bench";
+static struct bench_tree *scratch; /* removed at exit, even by die() */
+
+static inline void remove_scratch(void)
+{
+	if (scratch)
+		bench_tree_remove(scratch);
+}
+
+static inline void __attribute__((format(printf, 1, 2), noreturn)) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: error: ", bench_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
 #endif /* PHIAUDIT_BENCH_AGENT_H */

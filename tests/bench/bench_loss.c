@@ -43,26 +43,6 @@ struct loss_run {
 	int cpu;
 };
 
-static struct bench_tree *scratch; /* removed at exit, even by die() */
-
-static void remove_scratch(void)
-{
-	if (scratch)
-		bench_tree_remove(scratch);
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bench_loss: error: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 static void open_close(const char *path, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++) {
@@ -248,6 +228,8 @@ int main(int argc, char **argv)
 	static struct bench_tree t; /* static: remove_scratch runs after main */
 	struct loss_opts o;
 	int cpu, rc;
+
+	bench_progname = "bench_loss";
 
 	parse_args(&o, argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);

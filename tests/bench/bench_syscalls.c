@@ -96,26 +96,6 @@ struct bench {
 	int wait_quiet_s;
 };
 
-static struct bench_tree *scratch; /* removed at exit, even by die() */
-
-static void remove_scratch(void)
-{
-	if (scratch)
-		bench_tree_remove(scratch);
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bench_syscalls: error: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 /* ---- the workloads: @n iterations each, failures are fatal ---- */
 
 static void run_pread(struct bench *b, uint64_t n)
@@ -636,6 +616,8 @@ int main(int argc, char **argv)
 {
 	static struct bench b;
 	uint64_t steal0, t0;
+
+	bench_progname = "bench_syscalls";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse_args(&b, argc, argv);
