@@ -55,8 +55,10 @@ static bool is_open(json_object *r, const void *arg)
 	return h_is_open_of(r, file);
 }
 
-/* Run the agent binary with argv; returns exit status, stderr in H.err. */
-static int run_agent(const char *const *argv, uid_t as_uid)
+/* Run the agent binary with argv; returns exit status, stderr in H.err.
+ * With hide_btf, it runs in a mount namespace where /sys/kernel/btf is
+ * an empty tmpfs: a kernel without BTF, as far as it can tell. */
+static int run_agent_in(const char *const *argv, uid_t as_uid, bool hide_btf)
 {
 	int status;
 	pid_t pid = h_fork();
@@ -64,6 +66,10 @@ static int run_agent(const char *const *argv, uid_t as_uid)
 	if (pid == 0) {
 		int fd = open(H.err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
 
+		if (hide_btf && (unshare(CLONE_NEWNS) ||
+				 mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+				 mount("tmpfs", "/sys/kernel/btf", "tmpfs", 0, NULL)))
+			_exit(125);
 		dup2(fd, 2);
 		dup2(fd, 1);
 		if (as_uid && (setgroups(0, NULL) || setgid(as_uid) || setuid(as_uid)))
@@ -73,6 +79,11 @@ static int run_agent(const char *const *argv, uid_t as_uid)
 	}
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static int run_agent(const char *const *argv, uid_t as_uid)
+{
+	return run_agent_in(argv, as_uid, false);
 }
 
 static void test_sigterm_drains_every_event_and_exits_zero(void **state)
@@ -328,6 +339,15 @@ static void test_non_root_is_told_what_it_needs(void **state)
 	assert_true(h_file_contains(H.err, "needs root"));
 }
 
+static void test_kernel_without_btf_is_explained(void **state)
+{
+	const char *const argv[] = { h_agent_path(), "--watch", H.watch, NULL };
+
+	assert_int_equal(run_agent_in(argv, 0, true), 1);
+	assert_true(h_file_contains(H.err, "no BTF"));
+	assert_true(h_file_contains(H.err, "CONFIG_DEBUG_INFO_BTF"));
+}
+
 static void test_help_lists_examples(void **state)
 {
 	const char *const argv[] = { h_agent_path(), "--help", NULL };
@@ -356,6 +376,7 @@ int main(void)
 		T(test_watch_that_is_a_file_is_refused),
 		T(test_output_through_a_symlink_is_refused),
 		T(test_non_root_is_told_what_it_needs),
+		T(test_kernel_without_btf_is_explained),
 		T(test_help_lists_examples),
 	};
 #undef T
