@@ -76,7 +76,6 @@ __noinline int pa_scope_of(__u64 dp, __u64 mp, struct pa_scope_result *r)
 {
 	struct dentry *d = (struct dentry *)dp;
 	struct mount *mnt = pa_real_mount((struct vfsmount *)mp);
-	struct super_block *sb = BPF_CORE_READ(d, d_sb);
 	int disconnected = 0;
 
 	if (!r)
@@ -95,7 +94,8 @@ __noinline int pa_scope_of(__u64 dp, __u64 mp, struct pa_scope_result *r)
 		if (pa_scope_step(&d, &mnt, &disconnected)) {
 			/* open_by_handle_at can give a dentry with no ancestry:
 			 * on a filesystem that holds a watch it may be in scope. */
-			if (disconnected && pa_sb_watched(sb)) {
+			/* (the superblock is read only here, off the common path) */
+			if (disconnected && pa_sb_watched(BPF_CORE_READ((struct dentry *)dp, d_sb))) {
 				r->scope = PA_SCOPE_UNRESOLVED;
 				pa_count(PA_CNT_SCOPE_UNRESOLVED);
 			}
@@ -103,7 +103,7 @@ __noinline int pa_scope_of(__u64 dp, __u64 mp, struct pa_scope_result *r)
 		}
 	}
 	pa_count(PA_CNT_WALK_TOO_DEEP);
-	if (pa_sb_watched(sb)) {
+	if (pa_sb_watched(BPF_CORE_READ((struct dentry *)dp, d_sb))) {
 		r->scope = PA_SCOPE_UNRESOLVED;
 		pa_count(PA_CNT_SCOPE_UNRESOLVED);
 	}

@@ -147,7 +147,7 @@ static void check_losses(struct pa_agent *a, bool final)
 		any |= counter_is_loss(c) && now[c] != a->reported[c];
 	any |= a->sink->write_errors != a->reported_write_errors;
 	any |= a->decode_errors != a->reported_decode_errors;
-	any |= unexplained != a->reported_missing;
+	any |= unexplained != a->reported_unexplained;
 	if (!any)
 		return;
 	agent_record_begin(a, PA_AGENT_OTHER, "Loss", "events or records were lost or inexact");
@@ -172,7 +172,7 @@ static void check_losses(struct pa_agent *a, bool final)
 	memcpy(a->reported, now, sizeof(now));
 	a->reported_write_errors = a->sink->write_errors;
 	a->reported_decode_errors = a->decode_errors;
-	a->reported_missing = unexplained;
+	a->reported_unexplained = unexplained;
 }
 
 static void check_clock(struct pa_agent *a)

@@ -34,7 +34,7 @@ struct pa_agent {
 	uint64_t events_received, max_event_seq, decode_errors;
 	uint64_t denied_outside;       /* denied opens whose string left the tree */
 	uint64_t reported[PA_CNT_MAX]; /* counters as of the last loss record */
-	uint64_t reported_write_errors, reported_decode_errors, reported_missing;
+	uint64_t reported_write_errors, reported_decode_errors, reported_unexplained;
 	uint64_t next_tick_ns;
 	struct pa_path path_host, path_view; /* scratch, too big for the stack */
 };

@@ -359,6 +359,24 @@ static inline void h_cleanup(struct harness *h)
 	waitpid(pid, NULL, 0);
 }
 
+/* cmocka fixtures for a group that shares one agent in H (the including
+ * file defines `static struct harness H`). */
+#define H_GROUP_FIXTURES(H)                                                   \
+	static int group_teardown(void **state)                               \
+	{                                                                     \
+		int rc = h_stop(&(H));                                        \
+									      \
+		(void)state;                                                  \
+		h_cleanup(&(H));                                              \
+		return rc == 0 ? 0 : -1;                                      \
+	}                                                                     \
+	static int each_setup(void **state)                                   \
+	{                                                                     \
+		(void)state;                                                  \
+		h_forget(&(H));                                               \
+		return 0;                                                     \
+	}
+
 /* Forget the records read so far (each test looks at its own). */
 static inline void h_forget(struct harness *h)
 {

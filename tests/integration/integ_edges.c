@@ -27,19 +27,7 @@ static int group_setup(void **state)
 	return h_start(&H) ? -1 : 0;
 }
 
-static int group_teardown(void **state)
-{
-	int rc = h_stop(&H);
-
-	h_cleanup(&H);
-	return rc == 0 ? 0 : -1;
-}
-
-static int each_setup(void **state)
-{
-	h_forget(&H);
-	return 0;
-}
+H_GROUP_FIXTURES(H)
 
 static void test_renamed_watched_directory_stays_in_scope(void **state)
 {

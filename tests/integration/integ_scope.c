@@ -57,19 +57,7 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	int rc = h_stop(&H);
-
-	h_cleanup(&H);
-	return rc == 0 ? 0 : -1;
-}
-
-static int each_setup(void **state)
-{
-	h_forget(&H);
-	return 0;
-}
+H_GROUP_FIXTURES(H)
 
 /* The sentinel: an open that must be recorded, made after one that must
  * not; returns once its record arrived. */
