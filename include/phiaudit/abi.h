@@ -40,11 +40,27 @@
 /* (ancestor dentry, relative-path hash) routes for denied opens. */
 #define PA_MAX_ROUTES 16384
 
+/*
+ * Read accounting tables (pa_files, pa_fds, pa_holds): default capacity.
+ * The agent sizes them before load (--max-open-files); entries are
+ * allocated as needed, so an idle table costs nothing.
+ */
+#define PA_MAX_OPEN_FILES 131072
+/* Processes holding a tracked file, for the exit hint. */
+#define PA_MAX_HOLDERS 65536
+
+/* A read account reports progress after this many bytes or this long. */
+#define PA_PROGRESS_BYTES (64ull << 20)
+#define PA_PROGRESS_NS (10ull * 1000000000ull)
+
 /* Wake the agent once this much is queued; it also polls every 100 ms. */
 #define PA_WAKEUP_BYTES (64 << 10)
 
 enum pa_event_type {
-	PA_EV_OPEN = 1,
+	PA_EV_OPEN = 1,	   /* struct pa_open_event */
+	PA_EV_READ = 2,	   /* struct pa_read_event: a read account, progress or final */
+	PA_EV_HINT = 3,	   /* struct pa_hint_event: a holder exited, exec'd, close_range'd */
+	PA_EV_FILE_GONE = 4, /* struct pa_file_gone_event: a tracked open file was released */
 };
 
 /* Every record begins with this header. */
@@ -83,6 +99,19 @@ enum pa_syscall {
 	PA_SYS_OPENAT,
 	PA_SYS_OPENAT2,
 	PA_SYS_OPEN_BY_HANDLE_AT,
+	/* reads, accounted to the open file */
+	PA_SYS_READ,
+	PA_SYS_PREAD64,
+	PA_SYS_READV,
+	PA_SYS_PREADV,
+	PA_SYS_PREADV2,
+	/* descriptor bookkeeping: which fds of which process hold the file */
+	PA_SYS_CLOSE,
+	PA_SYS_CLOSE_RANGE,
+	PA_SYS_DUP,
+	PA_SYS_DUP2,
+	PA_SYS_DUP3,
+	PA_SYS_FCNTL,
 };
 
 /* How far the kernel could place the file relative to the watch set. */
@@ -136,9 +165,77 @@ struct pa_open_event {
 	__u16 user_len;
 	__u32 route_depth; /* PA_PATH_VIA_ROUTE: components in the path of the
 			    * watch's ancestor the string started from */
+	__u32 track;	   /* PA_TRACK_*: will reads of this open be counted */
+	__u32 pad;
 	/* followed by user_len + rel_len + view_len bytes of data */
 };
-_Static_assert(sizeof(struct pa_open_event) == 152, "pa_open_event layout");
+_Static_assert(sizeof(struct pa_open_event) == 160, "pa_open_event layout");
+
+/* pa_open_event.track */
+#define PA_TRACK_READS	    (1u << 0) /* in the file table: reads are counted */
+#define PA_TRACK_FULL	    (1u << 1) /* file table full: reads NOT counted */
+#define PA_TRACK_DISCOVERED (1u << 2) /* open before the agent started: found
+				       * by the task-file iterator; hdr.ktime_ns
+				       * is the discovery, not the open */
+
+/* Why a read account was reported. */
+enum pa_read_reason {
+	PA_READ_PROGRESS = 0,	/* still open: cumulative so far */
+	PA_READ_CLOSE = 1,	/* the process closed its last fd on the file */
+	PA_READ_EXIT = 2,	/* the process exited (or exec'd) holding it */
+	PA_READ_REPLACED = 3,	/* dup2/dup3 put another file on its last fd */
+	PA_READ_MISSED_CLOSE = 4, /* the sweep found the fds gone (close_range,
+				   * close-on-exec, io_uring close) */
+	PA_READ_AGENT_STOP = 5, /* the agent stopped while it was open */
+};
+
+/*
+ * One read account: the reads one process (tgid) made through one open
+ * file, however its descriptors were duplicated, inherited or passed.
+ * Counts are cumulative since the account began, in progress reports
+ * too; final == 1 is the last report of the account.
+ */
+struct pa_read_event {
+	struct pa_event_hdr hdr;
+	struct pa_proc proc;  /* the reader, when it first held the file */
+	__u64 file;	      /* struct file * (with open_seq: which open) */
+	__u64 open_seq;	      /* hdr.seq of the open (or discovery) event */
+	__u64 account_seq;    /* this account; unique per agent run */
+	__u64 bytes;	      /* bytes the read syscalls returned */
+	__u64 calls;	      /* read syscalls that succeeded (EOF included) */
+	__u64 first_ns;	      /* first and last successful read, BOOTTIME; */
+	__u64 last_ns;	      /* 0 when there was none */
+	__u64 file_ino;
+	__u32 file_dev;
+	__u32 watch_id;
+	__u8 reason;	      /* enum pa_read_reason */
+	__u8 final;
+	__u8 pad[6];
+};
+_Static_assert(sizeof(struct pa_read_event) == 176, "pa_read_event layout");
+
+/* The kernel's hint that a holder's descriptors changed wholesale. */
+enum pa_hint {
+	PA_HINT_EXIT = 1,	 /* the last thread exited */
+	PA_HINT_EXEC = 2,	 /* close-on-exec fds are gone */
+	PA_HINT_CLOSE_RANGE = 3, /* a range of fds is gone */
+};
+
+struct pa_hint_event {
+	struct pa_event_hdr hdr;
+	__u32 tgid;
+	__u32 hint; /* enum pa_hint */
+	__u64 start_ns;
+};
+_Static_assert(sizeof(struct pa_hint_event) == 40, "pa_hint_event layout");
+
+/* The sweep found a tracked struct file released: forget that open. */
+struct pa_file_gone_event {
+	struct pa_event_hdr hdr;
+	__u64 file;
+	__u64 open_seq;
+};
+_Static_assert(sizeof(struct pa_file_gone_event) == 40, "pa_file_gone_event layout");
 
 /*
  * Per-CPU counters of everything that was not delivered or not exact.
@@ -152,13 +249,19 @@ enum pa_counter {
 	PA_CNT_USER_PATH_FAULT,	  /* could not read a user-supplied path */
 	PA_CNT_SCOPE_UNRESOLVED,  /* open recorded without ancestry */
 	PA_CNT_EVENTS,		  /* events emitted */
+	PA_CNT_FILES_FULL,	  /* open not tracked: file table full */
+	PA_CNT_FDS_FULL,	  /* descriptor not tracked: fd table full */
+	PA_CNT_ACCOUNTS_FULL,	  /* reads not counted: account table full */
+	PA_CNT_FILE_REUSED,	  /* a tracked struct file was reused: dropped */
+	PA_CNT_READS,		  /* read syscalls counted */
 	PA_CNT_MAX
 };
 
 /* Names for the counters, in the agent's records. */
 #define PA_COUNTER_NAMES                                                    \
 	{ "ringbuf_full", "fd_lookup_failed", "walk_too_deep",              \
-	  "path_truncated", "user_path_fault", "scope_unresolved", "events" }
+	  "path_truncated", "user_path_fault", "scope_unresolved", "events", \
+	  "files_full", "fds_full", "accounts_full", "file_reused", "reads" }
 
 /* pa_watches: value for a watched directory's dentry. */
 struct pa_watch_val {
@@ -180,6 +283,56 @@ struct pa_route_key {
 struct pa_route_val {
 	__u32 watch_id;
 	__u32 depth; /* components in the ancestor's path: "/" 0, "/srv" 1 */
+};
+
+/*
+ * Read accounting tables. pa_files: a tracked open file (key: struct file *)
+ * and what identifies it, checked on every hit since freed files are reused.
+ */
+struct pa_file_val {
+	__u64 dentry;	/* struct dentry * */
+	__u64 inode;	/* struct inode * */
+	__u64 open_seq;
+	__u64 ino;
+	__u32 dev;
+	__u32 watch_id;
+};
+
+/* pa_fds: which descriptor of which process refers to a tracked file. */
+struct pa_fd_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+struct pa_fd_val {
+	__u64 file;
+	__u64 open_seq;
+	__u64 start_ns; /* the process's start: a reused pid is another */
+};
+
+/* pa_holds: one read account per (open file, process). */
+struct pa_hold_key {
+	__u64 file;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct pa_hold_val {
+	struct pa_proc proc;
+	__u64 open_seq;
+	__u64 account_seq;
+	__u64 bytes;
+	__u64 calls;
+	__u64 first_ns;
+	__u64 last_ns;
+	__u64 reported_calls; /* as of the last progress report */
+	__u64 reported_bytes;
+	__u64 reported_ns;
+	__u64 file_ino;
+	__u32 file_dev;
+	__u32 watch_id;
+	__s32 fds;	      /* descriptors of the process known to hold it */
+	__u32 pad;
 };
 
 /*
