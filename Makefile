@@ -23,7 +23,7 @@ SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 LDHARDEN   := -pie -Wl,-z,relro,-z,now
 
-CORE_SRCS  := pathenc.c jsonw.c paths.c decode.c ocsf.c options.c log.c \
+CORE_SRCS  := pathenc.c jsonw.c paths.c decode.c ocsf.c options.c log.c opens.c \
               sink_jsonl.c sink_memory.c clock.c notify.c
 AGENT_SRCS := $(CORE_SRCS) loader.c watch.c agent.c phiauditd.c
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)

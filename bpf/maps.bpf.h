@@ -37,6 +37,43 @@ struct {
 	__type(value, struct pa_route_val);
 } pa_routes SEC(".maps");
 
+/*
+ * Read accounting (see reads.bpf.h). Sized by the agent before load
+ * (--max-open-files); allocated as used, so an idle agent pays nothing.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, PA_MAX_OPEN_FILES);
+	__type(key, __u64); /* struct file * */
+	__type(value, struct pa_file_val);
+} pa_files SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, PA_MAX_OPEN_FILES);
+	__type(key, struct pa_fd_key);
+	__type(value, struct pa_fd_val);
+} pa_fds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, PA_MAX_OPEN_FILES);
+	__type(key, struct pa_hold_key);
+	__type(value, struct pa_hold_val);
+} pa_holds SEC(".maps");
+
+/* Processes holding a tracked file (tgid -> start): the exit hook's gate. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, PA_MAX_HOLDERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} pa_holders SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PA_CNT_MAX);

@@ -15,17 +15,14 @@
 #include "phiaudit/syscalls.h"
 #include "phiaudit/pathhash.h"
 #include "maps.bpf.h"
+#include "emit.bpf.h"
 #include "task.bpf.h"
+#include "reads.bpf.h"
 #include "walk.bpf.h"
 
 #define PA_EACCES 13
 #define PA_EPERM 1
 #define PA_AT_FDCWD -100
-
-/* The agent's own process: its opens are not audited (no feedback loop). */
-const volatile __u32 pa_agent_tgid = 0;
-/* Kernel event sequence; the first event is 1. */
-__u64 pa_event_seq = 0;
 
 /* Syscall argument @idx (0-5) in the ABI the syscall was made in. */
 static __always_inline __u64 pa_arg(struct pt_regs *regs, int compat, int idx)
@@ -75,25 +72,11 @@ static __always_inline void pa_read_open_args(struct pa_open_event *ev, struct p
 static __always_inline void pa_emit_open(struct pa_open_scratch *s, __u32 data_len)
 {
 	__u64 size = sizeof(s->ev) + data_len;
-	__u64 flags = BPF_RB_NO_WAKEUP, avail;
 
 	if (size > sizeof(*s))
 		size = sizeof(*s);
-	s->ev.hdr.type = PA_EV_OPEN;
-	s->ev.hdr.size = size;
-	s->ev.hdr.cpu = bpf_get_smp_processor_id();
-	s->ev.hdr.ktime_ns = bpf_ktime_get_boot_ns();
-	s->ev.hdr.seq = __sync_fetch_and_add(&pa_event_seq, 1) + 1;
-	/*
-	 * Batch wake-ups: wake the agent once, as the queue crosses
-	 * PA_WAKEUP_BYTES, not on every event past it (each wake-up is an
-	 * IRQ-work interrupt on this CPU). The agent also polls every 100 ms
-	 * and always drains everything, so nothing waits longer than that.
-	 */
-	avail = bpf_ringbuf_query(&pa_events, BPF_RB_AVAIL_DATA);
-	if (avail < PA_WAKEUP_BYTES && avail + size >= PA_WAKEUP_BYTES)
-		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&pa_events, s, size, flags))
+	pa_hdr_fill(&s->ev.hdr, PA_EV_OPEN, size);
+	if (bpf_ringbuf_output(&pa_events, s, size, pa_wakeup_flags(size)))
 		pa_count(PA_CNT_RINGBUF_FULL);
 	else
 		pa_count(PA_CNT_EVENTS);
@@ -282,24 +265,61 @@ static __always_inline int pa_opened(struct task_struct *task, struct pt_regs *r
 	s->ev.view_len = pa_view_names(s, s->ev.rel_len, (__u64)d, (__u64)m);
 	if (s->ev.path_flags & (PA_PATH_REL_TRUNCATED | PA_PATH_VIEW_TRUNCATED))
 		pa_count(PA_CNT_PATH_TRUNCATED);
+	/* The open's number names it in the read accounts: take it now. */
+	s->ev.hdr.seq = pa_next_seq();
+	s->ev.track = pa_track_open(task, file, ret, s->ev.hdr.seq, r.watch_id);
 	pa_emit_open(s, s->ev.rel_len + s->ev.view_len);
 	return 0;
 }
 
-/* Entry from every sys_exit hook once the id passed pa_syscall_candidate(). */
-static __always_inline int pa_handle_open(struct pt_regs *regs, long nr, long ret)
+static __always_inline int pa_handle_open(struct task_struct *task, struct pt_regs *regs,
+					  int compat, enum pa_syscall op, long ret)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	int compat = pa_task_in_compat_syscall(task);
-	enum pa_syscall op = pa_syscall_classify(nr, compat);
-
-	if (op == PA_SYS_NONE || (bpf_get_current_pid_tgid() >> 32) == pa_agent_tgid)
+	if ((bpf_get_current_pid_tgid() >> 32) == pa_agent_tgid)
 		return 0;
 	if (ret >= 0)
 		return pa_opened(task, regs, compat, op, ret);
 	if (ret == -PA_EACCES || ret == -PA_EPERM)
 		return pa_denied_open(task, regs, compat, op, ret);
 	return 0;
+}
+
+/* Entry from every sys_exit hook once the id passed pa_syscall_candidate(). */
+static __always_inline int pa_handle_syscall(struct pt_regs *regs, long nr, long ret)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	int compat = pa_task_in_compat_syscall(task);
+	enum pa_syscall op = pa_syscall_classify(nr, compat);
+
+	switch (op) {
+	case PA_SYS_NONE:
+		return 0;
+	case PA_SYS_READ:
+	case PA_SYS_PREAD64:
+	case PA_SYS_READV:
+	case PA_SYS_PREADV:
+	case PA_SYS_PREADV2:
+		return pa_handle_read(task, (int)pa_arg(regs, compat, 0), ret);
+	case PA_SYS_CLOSE:
+		return pa_handle_close(task, (int)pa_arg(regs, compat, 0));
+	case PA_SYS_CLOSE_RANGE:
+		if (ret == 0)
+			pa_hint(task, PA_HINT_CLOSE_RANGE, 0);
+		return 0;
+	case PA_SYS_FCNTL: {
+		__u32 cmd = (__u32)pa_arg(regs, compat, 1);
+
+		if (cmd != PA_F_DUPFD && cmd != PA_F_DUPFD_CLOEXEC)
+			return 0;
+	}
+		/* fall through: F_DUPFD is a dup */
+	case PA_SYS_DUP:
+	case PA_SYS_DUP2:
+	case PA_SYS_DUP3:
+		return ret >= 0 ? pa_handle_dup(task, ret) : 0;
+	default:
+		return pa_handle_open(task, regs, compat, op, ret);
+	}
 }
 
 #endif /* PHIAUDIT_OPEN_BPF_H */

@@ -7,6 +7,9 @@
  *   tp_btf/sys_exit      one program for every syscall, compat included
  *   raw_tp/sys_exit      the same where BTF-typed tracepoints are refused
  *   tracepoint/syscalls  per-syscall fallback; cannot see 32-bit syscalls
+ *
+ * with the process exit and exec hooks of the same kind, and iterators:
+ * identity of the watches, discovery of files already open, the sweep.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -14,6 +17,7 @@
 #include <bpf/bpf_core_read.h>
 #include "phiaudit/abi.h"
 #include "open.bpf.h"
+#include "sweep.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -25,7 +29,7 @@ int BPF_PROG(pa_sys_exit_btf, struct pt_regs *regs, long ret)
 
 	if (!pa_syscall_candidate(nr))
 		return 0;
-	return pa_handle_open(regs, nr, ret);
+	return pa_handle_syscall(regs, nr, ret);
 }
 
 SEC("raw_tp/sys_exit")
@@ -35,7 +39,7 @@ int BPF_PROG(pa_sys_exit_raw, struct pt_regs *regs, long ret)
 
 	if (!pa_syscall_candidate(nr))
 		return 0;
-	return pa_handle_open(regs, nr, ret);
+	return pa_handle_syscall(regs, nr, ret);
 }
 
 /* Per-syscall fallback: the task's saved user registers hold the args. */
@@ -43,7 +47,7 @@ static __always_inline int pa_tp_exit(long nr, long ret)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-	return pa_handle_open(regs, nr, ret);
+	return pa_handle_syscall(regs, nr, ret);
 }
 
 #define PA_TP_EXIT(name)                                                   \
@@ -58,6 +62,111 @@ PA_TP_EXIT(creat)
 PA_TP_EXIT(openat)
 PA_TP_EXIT(openat2)
 PA_TP_EXIT(open_by_handle_at)
+PA_TP_EXIT(read)
+PA_TP_EXIT(pread64)
+PA_TP_EXIT(readv)
+PA_TP_EXIT(preadv)
+PA_TP_EXIT(preadv2)
+PA_TP_EXIT(close)
+PA_TP_EXIT(close_range)
+PA_TP_EXIT(dup)
+PA_TP_EXIT(dup2)
+PA_TP_EXIT(dup3)
+PA_TP_EXIT(fcntl)
+
+/*
+ * Process exit and exec: a holder of tracked files whose fds go away
+ * without close syscalls. One pair per backend kind.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(pa_exit_btf, struct task_struct *task)
+{
+	return pa_handle_exit(task);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(pa_exit_raw, struct task_struct *task)
+{
+	return pa_handle_exit(task);
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int pa_tp_exit_process(void *ctx)
+{
+	return pa_handle_exit(bpf_get_current_task_btf());
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(pa_exec_btf, struct task_struct *task)
+{
+	pa_hint(task, PA_HINT_EXEC, 0);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(pa_exec_raw, struct task_struct *task)
+{
+	pa_hint(task, PA_HINT_EXEC, 0);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int pa_tp_exec(void *ctx)
+{
+	pa_hint(bpf_get_current_task_btf(), PA_HINT_EXEC, 0);
+	return 0;
+}
+
+/* One marker per event emitted: the agent's pacing (see sweep.bpf.h). */
+static __always_inline int pa_iter_mark(struct seq_file *seq, int emitted)
+{
+	__u64 mark = 0;
+
+	if (emitted)
+		bpf_seq_write(seq, &mark, sizeof(mark));
+	return 0;
+}
+
+/* Files already open under a watch when the agent starts. */
+SEC("iter/task_file")
+int pa_iter_discover(struct bpf_iter__task_file *ctx)
+{
+	return pa_iter_mark(ctx->meta->seq, pa_discover(ctx->task, ctx->file, ctx->fd));
+}
+
+/* The sweep, one iterator per table, run in this order by the agent. */
+SEC("iter/bpf_map_elem")
+int pa_sweep_fds(struct bpf_iter__bpf_map_elem *ctx)
+{
+	void *key = ctx->key, *value = ctx->value;
+
+	/* Loaded once: the verifier tracks the NULL check on these copies. */
+	if (!key || !value)
+		return 0;
+	return pa_iter_mark(ctx->meta->seq, pa_sweep_fd(key, value));
+}
+
+SEC("iter/bpf_map_elem")
+int pa_sweep_holds(struct bpf_iter__bpf_map_elem *ctx)
+{
+	void *key = ctx->key, *value = ctx->value;
+
+	/* Loaded once: the verifier tracks the NULL check on these copies. */
+	if (!key || !value)
+		return 0;
+	return pa_iter_mark(ctx->meta->seq, pa_sweep_hold(key, value));
+}
+
+SEC("iter/bpf_map_elem")
+int pa_sweep_files(struct bpf_iter__bpf_map_elem *ctx)
+{
+	void *key = ctx->key, *value = ctx->value;
+
+	/* Loaded once: the verifier tracks the NULL check on these copies. */
+	if (!key || !value)
+		return 0;
+	return pa_iter_mark(ctx->meta->seq, pa_sweep_file(key, value));
+}
 
 /*
  * Identity of the agent's own descriptors: which dentry and superblock an

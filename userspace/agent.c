@@ -19,7 +19,8 @@ static const char *const counter_names[PA_CNT_MAX] = PA_COUNTER_NAMES;
 /* Which counters mean something was lost or inexact (not "events"). */
 static int counter_is_loss(int c)
 {
-	return c != PA_CNT_EVENTS && c != PA_CNT_SCOPE_UNRESOLVED;
+	return c != PA_CNT_EVENTS && c != PA_CNT_SCOPE_UNRESOLVED && c != PA_CNT_READS &&
+	       c != PA_CNT_FILE_REUSED;
 }
 
 static void emit(struct pa_agent *a)
@@ -103,6 +104,76 @@ static void on_open(struct pa_agent *a, const void *data, size_t size)
 	r.watch_path = w ? w->path : NULL;
 	pa_ocsf_open(&a->jw, &a->host, &r);
 	emit(a);
+	/* Its reads will name it by its sequence number: keep its path. */
+	if ((v.ev->track & PA_TRACK_READS) &&
+	    pa_opens_put(&a->opens, v.ev->hdr.seq, w ? w->id : 0, v.ev->file_mode, a->path_host.s,
+			 a->path_host.len))
+		a->opens_untracked_nomem++;
+}
+
+static void write_read(struct pa_agent *a, const struct pa_read_event *ev)
+{
+	const struct pa_open_info *o = pa_opens_get(&a->opens, ev->open_seq);
+	const struct pa_watch *w = o ? pa_watch_by_id(&a->watches, o->watch_id) : NULL;
+	struct pa_read_record r = { .ev = ev };
+	uint64_t when = ev->last_ns ? ev->last_ns : ev->hdr.ktime_ns;
+
+	if (!when)
+		when = pa_clock_boot_ns(); /* the agent's own stop report */
+	r.time_ns = pa_boot_to_utc(a->clock_offset, when);
+	if (ev->first_ns) {
+		r.first_ns = pa_boot_to_utc(a->clock_offset, ev->first_ns);
+		r.last_ns = pa_boot_to_utc(a->clock_offset, ev->last_ns);
+	}
+	r.proc_start_ns = pa_boot_to_utc(a->clock_offset, ev->proc.start_ns);
+	r.record_seq = ++a->record_seq;
+	if (o) {
+		r.path = o->path;
+		r.path_len = o->path_len;
+		r.file_mode = o->file_mode;
+	} else {
+		a->reads_unknown_open++;
+	}
+	r.watch_path = w && !w->deleted ? w->path : NULL;
+	pa_ocsf_read(&a->jw, &a->host, &r);
+	emit(a);
+}
+
+static void on_read(struct pa_agent *a, const void *data, size_t size)
+{
+	const struct pa_read_event *ev = pa_decode_read(data, size);
+
+	if (!ev) {
+		a->decode_errors++;
+		return;
+	}
+	write_read(a, ev);
+}
+
+/* How soon after a hint the sweep runs: exits come in bursts. */
+#define PA_HINT_SWEEP_NS (200ull * 1000000ull)
+
+static void on_hint(struct pa_agent *a, const void *data, size_t size)
+{
+	uint64_t soon = pa_clock_boot_ns() + PA_HINT_SWEEP_NS;
+
+	if (!pa_decode_hint(data, size)) {
+		a->decode_errors++;
+		return;
+	}
+	if (soon < a->next_sweep_ns)
+		a->next_sweep_ns = soon;
+}
+
+static void on_file_gone(struct pa_agent *a, const void *data, size_t size)
+{
+	const struct pa_file_gone_event *ev = pa_decode_file_gone(data, size);
+
+	if (!ev) {
+		a->decode_errors++;
+		return;
+	}
+	pa_opens_del(&a->opens, ev->open_seq);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -117,11 +188,73 @@ static int on_event(void *ctx, void *data, size_t size)
 	a->events_received++;
 	if (h->seq > a->max_event_seq)
 		a->max_event_seq = h->seq;
-	if (h->type == PA_EV_OPEN)
+	switch (h->type) {
+	case PA_EV_OPEN:
 		on_open(a, data, size);
-	else
+		break;
+	case PA_EV_READ:
+		on_read(a, data, size);
+		break;
+	case PA_EV_HINT:
+		on_hint(a, data, size);
+		break;
+	case PA_EV_FILE_GONE:
+		on_file_gone(a, data, size);
+		break;
+	default:
 		a->decode_errors++;
+	}
 	return 0;
+}
+
+static void drain(void *ctx)
+{
+	struct pa_agent *a = ctx;
+
+	ring_buffer__consume(a->rb);
+}
+
+/* The sweep (bpf/sweep.bpf.h): missed closes, dead holders, idle reports,
+ * released files. Its cost is kept for the Stop record. */
+static void sweep(struct pa_agent *a)
+{
+	uint64_t t0 = pa_clock_boot_ns(), events, took;
+	int err = pa_bpf_sweep(&a->bpf, drain, a, &events);
+
+	if (err)
+		pa_warn("sweep of the read accounts failed: %s", strerror(-err));
+	took = pa_clock_boot_ns() - t0;
+	a->sweeps++;
+	a->sweep_ns_total += took;
+	if (took > a->sweep_ns_max)
+		a->sweep_ns_max = took;
+	a->next_sweep_ns = pa_clock_boot_ns() + a->opt->sweep_interval_s * 1000000000ULL;
+}
+
+/* The agent stops: every account still open gets its final record, from
+ * the maps (the hooks are detached, so the counts no longer move). */
+static void report_open_account(void *ctx, const struct pa_hold_key *k,
+				const struct pa_hold_val *h)
+{
+	struct pa_agent *a = ctx;
+	struct pa_read_event ev = { .hdr = { .type = PA_EV_READ, .size = sizeof(ev) } };
+
+	if (!h->calls)
+		return;
+	ev.proc = h->proc;
+	ev.file = k->file;
+	ev.open_seq = h->open_seq;
+	ev.account_seq = h->account_seq;
+	ev.bytes = h->bytes;
+	ev.calls = h->calls;
+	ev.first_ns = h->first_ns;
+	ev.last_ns = h->last_ns;
+	ev.file_ino = h->file_ino;
+	ev.file_dev = h->file_dev;
+	ev.watch_id = h->watch_id;
+	ev.reason = PA_READ_AGENT_STOP;
+	ev.final = 1;
+	write_read(a, &ev);
 }
 
 /*
@@ -237,9 +370,35 @@ static void write_stop(struct pa_agent *a)
 	pa_jw_u64(&a->jw, "write_errors", a->sink->write_errors);
 	pa_jw_u64(&a->jw, "decode_errors", a->decode_errors);
 	pa_jw_u64(&a->jw, "denied_outside_dropped", a->denied_outside);
+	pa_jw_u64(&a->jw, "reads_unknown_open", a->reads_unknown_open);
+	pa_jw_u64(&a->jw, "opens_untracked_nomem", a->opens_untracked_nomem);
+	pa_jw_obj_close(&a->jw);
+	pa_jw_obj_open(&a->jw, "read_accounting");
+	pa_jw_u64(&a->jw, "sweeps", a->sweeps);
+	pa_jw_u64(&a->jw, "sweep_us_mean", a->sweeps ? a->sweep_ns_total / a->sweeps / 1000 : 0);
+	pa_jw_u64(&a->jw, "sweep_us_max", a->sweep_ns_max / 1000);
+	pa_jw_u64(&a->jw, "opens_tracked_at_stop", a->opens.n);
+	pa_jw_u64(&a->jw, "opens_table_bytes", a->opens.bytes + a->opens.cap * sizeof(void *));
 	pa_jw_obj_close(&a->jw);
 	pa_ocsf_agent_end(&a->jw);
 	emit(a);
+}
+
+/* Files open under a watch before we started: tracked from now on. After
+ * the hooks and the watches are in place, so nothing slips between. */
+static void discover(struct pa_agent *a)
+{
+	uint64_t found;
+	int err = pa_bpf_discover(&a->bpf, drain, a, &found);
+
+	if (err)
+		pa_warn("could not look for files already open under the watches: %s; their "
+			"reads are counted only after they are reopened",
+			strerror(-err));
+	else if (found)
+		pa_info("%llu file%s already open under the watches: their reads are counted "
+			"from now on",
+			(unsigned long long)found, found == 1 ? " was" : "s were");
 }
 
 int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
@@ -268,6 +427,7 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 	if (!a->rb)
 		pa_fatal("ring buffer: %s", strerror(errno));
 	write_start(a);
+	discover(a);
 	a->sink->ops->flush(a->sink);
 	if (a->watches.n == 0)
 		pa_warn("nothing is watched: no --watch given; every open is ignored");
@@ -278,6 +438,7 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 	if (rc)
 		pa_warn("NOTIFY_SOCKET: %s", strerror(-rc));
 	a->next_tick_ns = pa_clock_boot_ns() + opt->stats_interval_s * 1000000000ULL;
+	a->next_sweep_ns = pa_clock_boot_ns() + opt->sweep_interval_s * 1000000000ULL;
 	return 0;
 }
 
@@ -305,10 +466,19 @@ int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 			tick(a, false);
 			a->next_tick_ns = pa_clock_boot_ns() + a->opt->stats_interval_s * 1000000000ULL;
 		}
+		if (pa_clock_boot_ns() >= a->next_sweep_ns)
+			sweep(a);
 		a->sink->ops->flush(a->sink);
 	}
 	pa_notify("STOPPING=1");
+	/* Freeze the accounts, settle the ones the sweep can end (dead
+	 * holders), then report the rest as open at stop. */
+	pa_bpf_detach_hooks(&a->bpf);
 	ring_buffer__consume(a->rb);
+	sweep(a);
+	if (pa_bpf_each_account(&a->bpf, report_open_account, a))
+		pa_warn("could not read the open read accounts at stop: their last counts are "
+			"those of the latest progress records");
 	tick(a, true);
 	write_stop(a);
 	a->sink->ops->flush(a->sink);
@@ -320,6 +490,7 @@ void pa_agent_free(struct pa_agent *a)
 	ring_buffer__free(a->rb);
 	pa_watch_clear(&a->watches, &a->bpf);
 	pa_bpf_stop(&a->bpf);
+	pa_opens_free(&a->opens);
 	if (a->sink)
 		a->sink->ops->close(a->sink);
 	pa_jw_free(&a->jw);

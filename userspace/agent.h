@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * The agent's event loop: ring buffer -> decode -> paths and time ->
- * OCSF record -> sink, plus the periodic checks that keep nothing silent
+ * OCSF record -> sink; the sweep that finds what the hooks cannot see
+ * (reads/accounts); plus the periodic checks that keep nothing silent
  * (kernel loss counters, sequence gaps, write errors, clock steps, renamed
  * watches).
  */
@@ -14,6 +15,7 @@
 #include "jsonw.h"
 #include "loader.h"
 #include "ocsf.h"
+#include "opens.h"
 #include "options.h"
 #include "sink.h"
 #include "watch.h"
@@ -36,6 +38,11 @@ struct pa_agent {
 	uint64_t reported[PA_CNT_MAX]; /* counters as of the last loss record */
 	uint64_t reported_write_errors, reported_decode_errors, reported_unexplained;
 	uint64_t next_tick_ns;
+	struct pa_opens opens;	       /* tracked opens, for read records */
+	uint64_t next_sweep_ns;
+	uint64_t sweeps, sweep_ns_total, sweep_ns_max; /* sweep cost, for Stop */
+	uint64_t reads_unknown_open;   /* read records whose open was lost */
+	uint64_t opens_untracked_nomem;
 	struct pa_path path_host, path_view; /* scratch, too big for the stack */
 };
 

@@ -13,6 +13,36 @@ int pa_decode_type(const void *data, size_t size)
 	return h->type;
 }
 
+/* A fixed-size record of @type: its header must say exactly its size. */
+static const void *decode_fixed(const void *data, size_t size, int type, size_t want)
+{
+	const struct pa_event_hdr *h = data;
+
+	if (size < want || h->type != type || h->size != want)
+		return NULL;
+	return data;
+}
+
+const struct pa_read_event *pa_decode_read(const void *data, size_t size)
+{
+	const struct pa_read_event *ev = decode_fixed(data, size, PA_EV_READ, sizeof(*ev));
+
+	if (!ev || ev->reason > PA_READ_AGENT_STOP || ev->final > 1 ||
+	    (!ev->final && ev->reason != PA_READ_PROGRESS) || ev->calls < (ev->bytes ? 1 : 0))
+		return NULL;
+	return ev;
+}
+
+const struct pa_hint_event *pa_decode_hint(const void *data, size_t size)
+{
+	return decode_fixed(data, size, PA_EV_HINT, sizeof(struct pa_hint_event));
+}
+
+const struct pa_file_gone_event *pa_decode_file_gone(const void *data, size_t size)
+{
+	return decode_fixed(data, size, PA_EV_FILE_GONE, sizeof(struct pa_file_gone_event));
+}
+
 int pa_decode_open(const void *data, size_t size, struct pa_open_view *out)
 {
 	const struct pa_open_event *ev = data;

@@ -18,6 +18,11 @@ struct pa_open_view {
 /* 0, or -EINVAL when the record is malformed (the agent counts it). */
 int pa_decode_open(const void *data, size_t size, struct pa_open_view *out);
 
+/* Fixed-size records: the record, or NULL when malformed. */
+const struct pa_read_event *pa_decode_read(const void *data, size_t size);
+const struct pa_hint_event *pa_decode_hint(const void *data, size_t size);
+const struct pa_file_gone_event *pa_decode_file_gone(const void *data, size_t size);
+
 /* The type of any record, or -EINVAL if it has no valid header. */
 int pa_decode_type(const void *data, size_t size);
 

@@ -31,12 +31,17 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	char line[512];
 	size_t keep, len;
+	va_list full;
 
 	if (level == LIBBPF_DEBUG && !pa_verbose)
 		return 0;
+	va_copy(full, ap);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (pa_verbose)
-		fprintf(stderr, "libbpf: %s", line);
+	if (pa_verbose) { /* whole: a verifier log is one long message */
+		fprintf(stderr, "libbpf: ");
+		vfprintf(stderr, fmt, full);
+	}
+	va_end(full);
 	len = strlen(line);
 	keep = strlen(libbpf_tail);
 	if (keep + len >= sizeof(libbpf_tail)) {
@@ -48,29 +53,52 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/* The programs of one backend: the syscall hook(s), then exit and exec. */
 static struct bpf_program *const *backend_progs(struct phiaudit_bpf *s, enum pa_hook_backend b,
 						size_t *n)
 {
-	static struct bpf_program *progs[5];
+	static struct bpf_program *progs[PA_MAX_LINKS];
 
 	switch (b) {
 	case PA_HOOK_TP_BTF:
 		progs[0] = s->progs.pa_sys_exit_btf;
-		*n = 1;
+		progs[1] = s->progs.pa_exit_btf;
+		progs[2] = s->progs.pa_exec_btf;
+		*n = 3;
 		break;
 	case PA_HOOK_RAW_TP:
 		progs[0] = s->progs.pa_sys_exit_raw;
-		*n = 1;
+		progs[1] = s->progs.pa_exit_raw;
+		progs[2] = s->progs.pa_exec_raw;
+		*n = 3;
 		break;
-	default:
-		progs[0] = s->progs.pa_tp_exit_open;
-		progs[1] = s->progs.pa_tp_exit_creat;
-		progs[2] = s->progs.pa_tp_exit_openat;
-		progs[3] = s->progs.pa_tp_exit_openat2;
-		progs[4] = s->progs.pa_tp_exit_open_by_handle_at;
-		*n = 5;
+	default: {
+		struct bpf_program *tp[] = {
+			s->progs.pa_tp_exit_open,    s->progs.pa_tp_exit_creat,
+			s->progs.pa_tp_exit_openat,  s->progs.pa_tp_exit_openat2,
+			s->progs.pa_tp_exit_open_by_handle_at,
+			s->progs.pa_tp_exit_read,    s->progs.pa_tp_exit_pread64,
+			s->progs.pa_tp_exit_readv,   s->progs.pa_tp_exit_preadv,
+			s->progs.pa_tp_exit_preadv2, s->progs.pa_tp_exit_close,
+			s->progs.pa_tp_exit_close_range,
+			s->progs.pa_tp_exit_dup,     s->progs.pa_tp_exit_dup2,
+			s->progs.pa_tp_exit_dup3,    s->progs.pa_tp_exit_fcntl,
+			s->progs.pa_tp_exit_process, s->progs.pa_tp_exec,
+		};
+
+		*n = sizeof(tp) / sizeof(tp[0]);
+		memcpy(progs, tp, sizeof(tp));
+	}
 	}
 	return progs;
+}
+
+/* Iterators: loaded whatever the backend. */
+static bool is_iterator(struct phiaudit_bpf *s, struct bpf_program *p)
+{
+	return p == s->progs.pa_iter_ident || p == s->progs.pa_iter_discover ||
+	       p == s->progs.pa_sweep_fds || p == s->progs.pa_sweep_holds ||
+	       p == s->progs.pa_sweep_files;
 }
 
 static void set_autoload(struct phiaudit_bpf *s, enum pa_hook_backend want)
@@ -80,7 +108,7 @@ static void set_autoload(struct phiaudit_bpf *s, enum pa_hook_backend want)
 	struct bpf_program *const *mine = backend_progs(s, want, &n);
 
 	bpf_object__for_each_program(prog, s->obj) {
-		bool on = prog == s->progs.pa_iter_ident;
+		bool on = is_iterator(s, prog);
 
 		for (size_t i = 0; i < n; i++)
 			on |= prog == mine[i];
@@ -104,8 +132,12 @@ static int attach_backend(struct pa_bpf *b)
 			if (b->backend == PA_HOOK_TRACEPOINT) {
 				size_t len = strlen(b->missing);
 
+				const char *name = bpf_program__name(progs[i]);
+
+				if (!strncmp(name, "pa_tp_exit_", 11))
+					name += 11;
 				snprintf(b->missing + len, sizeof(b->missing) - len, "%s%s",
-					 len ? "," : "", bpf_program__name(progs[i]) + 11);
+					 len ? "," : "", name);
 				continue;
 			}
 			return err;
@@ -113,6 +145,30 @@ static int attach_backend(struct pa_bpf *b)
 		b->links[b->n_links++] = l;
 	}
 	return b->n_links ? 0 : -ENOENT;
+}
+
+static struct bpf_link *attach_map_iter(struct bpf_program *prog, struct bpf_map *map)
+{
+	union bpf_iter_link_info info = { .map.map_fd = (uint32_t)bpf_map__fd(map) };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof(info));
+
+	return bpf_program__attach_iter(prog, &opts);
+}
+
+static int attach_iterators(struct pa_bpf *b)
+{
+	struct phiaudit_bpf *s = b->skel;
+
+	b->ident_link = bpf_program__attach_iter(s->progs.pa_iter_ident, NULL);
+	b->discover_link = bpf_program__attach_iter(s->progs.pa_iter_discover, NULL);
+	/* In the order a sweep runs them: fds, then accounts, then files. */
+	b->sweep_links[0] = attach_map_iter(s->progs.pa_sweep_fds, s->maps.pa_fds);
+	b->sweep_links[1] = attach_map_iter(s->progs.pa_sweep_holds, s->maps.pa_holds);
+	b->sweep_links[2] = attach_map_iter(s->progs.pa_sweep_files, s->maps.pa_files);
+	if (!b->ident_link || !b->discover_link || !b->sweep_links[0] || !b->sweep_links[1] ||
+	    !b->sweep_links[2])
+		return -errno ? -errno : -ENOENT;
+	return 0;
 }
 
 static int try_backend(struct pa_bpf *b, const struct pa_options *o, enum pa_hook_backend kind)
@@ -125,16 +181,16 @@ static int try_backend(struct pa_bpf *b, const struct pa_options *o, enum pa_hoo
 		return -errno;
 	set_autoload(b->skel, kind);
 	bpf_map__set_max_entries(b->skel->maps.pa_events, (uint32_t)o->ring_buffer_mb << 20);
+	bpf_map__set_max_entries(b->skel->maps.pa_files, (uint32_t)o->max_open_files);
+	bpf_map__set_max_entries(b->skel->maps.pa_fds, (uint32_t)o->max_open_files);
+	bpf_map__set_max_entries(b->skel->maps.pa_holds, (uint32_t)o->max_open_files);
 	b->skel->rodata->pa_agent_tgid = (uint32_t)getpid();
 	b->skel->rodata->pa_have_bpf_loop = b->have_bpf_loop;
 	err = phiaudit_bpf__load(b->skel);
 	if (!err)
 		err = attach_backend(b);
-	if (!err) {
-		b->ident_link = bpf_program__attach_iter(b->skel->progs.pa_iter_ident, NULL);
-		if (!b->ident_link)
-			err = -errno;
-	}
+	if (!err)
+		err = attach_iterators(b);
 	if (err)
 		pa_bpf_stop(b);
 	return err;
@@ -189,6 +245,12 @@ void pa_bpf_stop(struct pa_bpf *b)
 	b->n_links = 0;
 	bpf_link__destroy(b->ident_link);
 	b->ident_link = NULL;
+	bpf_link__destroy(b->discover_link);
+	b->discover_link = NULL;
+	for (size_t i = 0; i < 3; i++) {
+		bpf_link__destroy(b->sweep_links[i]);
+		b->sweep_links[i] = NULL;
+	}
 	phiaudit_bpf__destroy(b->skel);
 	b->skel = NULL;
 }
@@ -215,6 +277,77 @@ int pa_bpf_ident(struct pa_bpf *b, struct pa_ident *out, size_t max)
 	}
 	close(fd);
 	return (int)n;
+}
+
+/*
+ * Run an iterator that emits events: each event it emits writes a marker
+ * to the iterator's output, so reading it in small slices returns to us
+ * every PA_ITER_SLICE events and we drain the ring buffer in between. A
+ * sweep that ends ten thousand accounts must not overflow the buffer.
+ */
+#define PA_ITER_SLICE 256
+
+static int run_iter(struct bpf_link *link, void (*drain)(void *), void *ctx, uint64_t *marks)
+{
+	char buf[PA_ITER_SLICE * 8];
+	int fd = bpf_iter_create(bpf_link__fd(link));
+	ssize_t r;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		r = read(fd, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		*marks += (uint64_t)r / 8;
+		drain(ctx);
+	}
+	close(fd);
+	drain(ctx);
+	return r < 0 ? -errno : 0;
+}
+
+int pa_bpf_discover(struct pa_bpf *b, void (*drain)(void *), void *ctx, uint64_t *events)
+{
+	*events = 0;
+	return run_iter(b->discover_link, drain, ctx, events);
+}
+
+int pa_bpf_sweep(struct pa_bpf *b, void (*drain)(void *), void *ctx, uint64_t *events)
+{
+	int err = 0;
+
+	*events = 0;
+	for (size_t i = 0; i < 3 && !err; i++)
+		err = run_iter(b->sweep_links[i], drain, ctx, events);
+	return err;
+}
+
+int pa_bpf_each_account(struct pa_bpf *b,
+			void (*fn)(void *, const struct pa_hold_key *, const struct pa_hold_val *),
+			void *ctx)
+{
+	int fd = bpf_map__fd(b->skel->maps.pa_holds);
+	struct pa_hold_key key, next;
+	struct pa_hold_val val;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &val) == 0)
+			fn(ctx, &next, &val);
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+void pa_bpf_detach_hooks(struct pa_bpf *b)
+{
+	for (size_t i = 0; i < b->n_links; i++)
+		bpf_link__destroy(b->links[i]);
+	b->n_links = 0;
 }
 
 int pa_bpf_counters(struct pa_bpf *b, uint64_t out[PA_CNT_MAX])

@@ -17,13 +17,15 @@
 struct phiaudit_bpf;
 struct bpf_link;
 
-#define PA_MAX_LINKS 8
+#define PA_MAX_LINKS 24
 
 struct pa_bpf {
 	struct phiaudit_bpf *skel;
 	struct bpf_link *links[PA_MAX_LINKS];
 	size_t n_links;
 	struct bpf_link *ident_link;
+	struct bpf_link *discover_link;
+	struct bpf_link *sweep_links[3]; /* fds, accounts, files */
 	enum pa_hook_backend backend;
 	bool have_bpf_loop;	 /* denied opens matched by route */
 	bool sees_compat;	 /* the backend sees 32-bit syscalls */
@@ -39,6 +41,25 @@ void pa_bpf_stop(struct pa_bpf *b);
 /* The agent's own open files as the kernel sees them (see pa_iter_ident).
  * Returns how many were stored, or -errno. */
 int pa_bpf_ident(struct pa_bpf *b, struct pa_ident *out, size_t max);
+
+/*
+ * Iterators that emit events to the ring buffer; drain(ctx) is called
+ * between slices so the buffer never fills. *events counts the events the
+ * iterator emitted. 0, or -errno.
+ *   discover: files already open under a watch become tracked opens;
+ *   sweep:    missed closes, dead processes, idle reports, released files.
+ */
+int pa_bpf_discover(struct pa_bpf *b, void (*drain)(void *), void *ctx, uint64_t *events);
+int pa_bpf_sweep(struct pa_bpf *b, void (*drain)(void *), void *ctx, uint64_t *events);
+
+/* Every read account still open (the agent's stop). 0, or -errno. */
+int pa_bpf_each_account(struct pa_bpf *b,
+			void (*fn)(void *, const struct pa_hold_key *, const struct pa_hold_val *),
+			void *ctx);
+
+/* Detach the syscall, exit and exec hooks (iterators stay): the accounts
+ * stop changing, so the stop can report them exactly. */
+void pa_bpf_detach_hooks(struct pa_bpf *b);
 
 /* Sum of each per-CPU counter. 0, or -errno. */
 int pa_bpf_counters(struct pa_bpf *b, uint64_t out[PA_CNT_MAX]);

@@ -202,18 +202,20 @@ static void write_actor(struct pa_jw *w, const struct pa_proc *p, uint64_t start
 	pa_jw_obj_close(w);
 }
 
-static void write_file(struct pa_jw *w, const struct pa_open_event *ev, const struct pa_path *path)
+static void write_file(struct pa_jw *w, unsigned int file_mode, const char *path, size_t len)
 {
-	size_t base = pa_path_base_off(path);
+	size_t base = len;
 	const char *type_name;
 	int type_id;
 
+	while (base > 0 && path[base - 1] != '/')
+		base--;
 	pa_jw_obj_open(w, "file");
-	pa_jw_bytes(w, "path", path->s, path->len);
-	pa_jw_bytes(w, "name", path->s + base, path->len - base);
+	pa_jw_bytes(w, "path", path, len);
+	pa_jw_bytes(w, "name", path + base, len - base);
 	if (base > 0)
-		pa_jw_bytes(w, "parent_folder", path->s, base > 1 ? base - 1 : 1);
-	file_type(ev->file_mode, &type_id, &type_name);
+		pa_jw_bytes(w, "parent_folder", path, base > 1 ? base - 1 : 1);
+	file_type(file_mode, &type_id, &type_name);
 	pa_jw_i64(w, "type_id", type_id);
 	pa_jw_str(w, "type", type_name);
 	pa_jw_obj_close(w);
@@ -262,13 +264,19 @@ static void write_open_unmapped(struct pa_jw *w, const struct pa_open_record *r)
 
 	pa_jw_obj_open(w, "unmapped");
 	pa_jw_u64(w, "event_seq", ev->hdr.seq);
+	if (ev->track & PA_TRACK_DISCOVERED)
+		pa_jw_bool(w, "discovered", true);
+	if (ev->ret >= 0)
+		pa_jw_bool(w, "reads_tracked", (ev->track & PA_TRACK_READS) != 0);
 	if (p->auid != (uint32_t)-1)
 		pa_jw_u64(w, "auid", p->auid);
 	pa_jw_u64(w, "gid", p->gid);
 	pa_jw_u64(w, "euid", p->euid);
 	pa_jw_u64(w, "egid", p->egid);
-	pa_jw_str(w, "syscall", syscall_name(ev->syscall));
-	pa_jw_bool(w, "compat", ev->compat);
+	if (ev->syscall != PA_SYS_NONE) { /* discovered opens have none */
+		pa_jw_str(w, "syscall", syscall_name(ev->syscall));
+		pa_jw_bool(w, "compat", ev->compat);
+	}
 	pa_format_open_flags(buf, sizeof(buf), ev->flags);
 	pa_jw_str(w, "open_flags", buf);
 	/* open(2) uses the mode with O_CREAT and with O_TMPFILE */
@@ -310,10 +318,78 @@ void pa_ocsf_open(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 	pa_jw_str(w, "severity", "Informational");
 	write_status(w, ev->ret);
 	write_actor(w, &ev->proc, r->proc_start_ns);
-	write_file(w, ev, r->path);
+	write_file(w, ev->file_mode, r->path->s, r->path->len);
 	write_device(w, h);
 	write_metadata(w, r->record_seq);
 	write_open_unmapped(w, r);
+	pa_jw_obj_close(w);
+	pa_jw_newline(w);
+}
+
+static const char *read_reason_name(unsigned int reason)
+{
+	static const char *const names[] = { "progress", "close", "exit", "replaced",
+					     "missed_close", "agent_stop" };
+
+	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown";
+}
+
+static void write_span(struct pa_jw *w, const char *key, uint64_t utc_ns)
+{
+	char iso[48], k[32];
+
+	pa_format_time(iso, sizeof(iso), utc_ns);
+	pa_jw_u64(w, key, utc_ns / 1000000);
+	snprintf(k, sizeof(k), "%s_dt", key);
+	pa_jw_str(w, k, iso);
+}
+
+void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa_read_record *r)
+{
+	const struct pa_read_event *ev = r->ev;
+	const struct pa_proc *p = &ev->proc;
+	char buf[64];
+
+	pa_jw_obj_open(w, NULL);
+	write_time(w, r->time_ns);
+	write_class(w, 1001, "File System Activity", 1, "System Activity", 2, "Read");
+	pa_jw_i64(w, "severity_id", 1);
+	pa_jw_str(w, "severity", "Informational");
+	write_status(w, 0);
+	pa_jw_u64(w, "count", ev->calls);
+	if (ev->calls && r->first_ns) {
+		write_span(w, "start_time", r->first_ns);
+		write_span(w, "end_time", r->last_ns);
+	}
+	write_actor(w, p, r->proc_start_ns);
+	if (r->path)
+		write_file(w, r->file_mode, r->path, r->path_len);
+	write_device(w, h);
+	write_metadata(w, r->record_seq);
+	pa_jw_obj_open(w, "unmapped");
+	if (ev->hdr.seq)
+		pa_jw_u64(w, "event_seq", ev->hdr.seq);
+	pa_jw_u64(w, "open_event_seq", ev->open_seq);
+	pa_jw_u64(w, "account_seq", ev->account_seq);
+	pa_jw_u64(w, "bytes_read", ev->bytes);
+	pa_jw_u64(w, "read_calls", ev->calls);
+	pa_jw_bool(w, "final", ev->final);
+	pa_jw_str(w, "reason", read_reason_name(ev->reason));
+	if (!r->path)
+		pa_jw_bool(w, "path_unknown", true); /* its open record was lost */
+	if (p->auid != (uint32_t)-1)
+		pa_jw_u64(w, "auid", p->auid);
+	pa_jw_u64(w, "gid", p->gid);
+	pa_jw_u64(w, "euid", p->euid);
+	pa_jw_u64(w, "egid", p->egid);
+	if (r->watch_path)
+		pa_jw_str(w, "watch", r->watch_path);
+	pa_jw_u64(w, "inode", ev->file_ino);
+	snprintf(buf, sizeof(buf), "%u:%u", ev->file_dev >> 20, ev->file_dev & 0xfffff);
+	pa_jw_str(w, "dev", buf);
+	pa_jw_u64(w, "mnt_ns", p->mnt_ns);
+	pa_jw_u64(w, "cgroup_id", p->cgroup_id);
+	pa_jw_obj_close(w);
 	pa_jw_obj_close(w);
 	pa_jw_newline(w);
 }

@@ -4,7 +4,9 @@
  * input, the clock included, is passed in, so golden-file tests pin the
  * exact bytes.
  *
- *   File System Activity (1001)   activity 14 Open, per open under a watch
+ *   File System Activity (1001)   activity 14 Open, per open under a watch;
+ *                                 activity 2 Read, per open file and process
+ *                                 that read it (progress, then final)
  *   Application Lifecycle (6002)  the agent's own life: 3 Start, 4 Stop,
  *                                 99 Other (losses, watch set changes, ...)
  */
@@ -36,6 +38,21 @@ struct pa_open_record {
 };
 
 void pa_ocsf_open(struct pa_jw *w, const struct pa_host_info *h, const struct pa_open_record *r);
+
+/* One read account report (see struct pa_read_event). */
+struct pa_read_record {
+	const struct pa_read_event *ev;
+	uint64_t time_ns;	/* UTC: the last read, or the report if none */
+	uint64_t first_ns, last_ns; /* UTC, the first and last read */
+	uint64_t proc_start_ns;
+	uint64_t record_seq;
+	const char *path;	/* host path of the open; NULL when unknown */
+	size_t path_len;
+	unsigned int file_mode;
+	const char *watch_path; /* NULL when unknown */
+};
+
+void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa_read_record *r);
 
 enum pa_agent_activity {
 	PA_AGENT_START = 3,

@@ -25,6 +25,14 @@ const struct pa_option pa_option_table[] = {
 	  "kernel ring buffer size in MiB, a power of two (1-1024)" },
 	{ "stats-interval", 0, PA_OPT_UINT, OFF(stats_interval_s), 1, 3600, NULL, "1", true, "SECONDS",
 	  "how often losses are checked and recorded (1-3600)" },
+	{ "sweep-interval", 0, PA_OPT_UINT, OFF(sweep_interval_s), 1, 3600, NULL, "5", true,
+	  "SECONDS",
+	  "how often open files' read counts are reported while idle, and closes the hooks "
+	  "cannot see (close_range, close-on-exec) are found (1-3600)" },
+	{ "max-open-files", 0, PA_OPT_UINT, OFF(max_open_files), 1024, 4194304, NULL, "131072",
+	  false, "N",
+	  "open files under the watches whose reads are counted at once (1024-4194304); "
+	  "beyond it, opens are recorded with reads_tracked false and counted as files_full" },
 	{ "hook", 0, PA_OPT_ENUM, OFF(hook), 0, 0, hook_choices, "auto", false, "KIND",
 	  "syscall hook: auto (probe tp_btf, raw_tp, tracepoint in turn), tp_btf, raw_tp, "
 	  "tracepoint (per-syscall; cannot see 32-bit syscalls)" },
@@ -122,8 +130,9 @@ void pa_options_usage(FILE *out)
 	fprintf(out,
 		"Usage: phiauditd [--watch DIR]... [OPTION]...\n"
 		"\n"
-		"Audit every process that opens a file below the watched directories, from\n"
-		"the kernel (eBPF), and write one OCSF JSON record per open.\n"
+		"Audit every process that opens or reads a file below the watched directories,\n"
+		"from the kernel (eBPF): one OCSF JSON record per open, and one per open file\n"
+		"and process that read it, with the exact bytes and read calls.\n"
 		"\n"
 		"Options:\n");
 	for (const struct pa_option *opt = pa_option_table; opt->name; opt++) {

@@ -27,6 +27,8 @@ struct pa_options {
 	const char *jsonl;	  /* path, or "-" for stdout */
 	uint64_t ring_buffer_mb;
 	uint64_t stats_interval_s;
+	uint64_t sweep_interval_s; /* read accounts: idle reports, missed closes */
+	uint64_t max_open_files;   /* read accounting tables' capacity */
 	uint64_t hook;		  /* enum pa_hook_backend */
 	bool verbose;
 };

@@ -331,8 +331,8 @@ struct pa_hold_val {
 	__u64 file_ino;
 	__u32 file_dev;
 	__u32 watch_id;
-	__s32 fds;	      /* descriptors of the process known to hold it */
-	__u32 pad;
+	__s64 fds;	      /* descriptors of the process known to hold it;
+			       * 64-bit: BPF v1 atomics return only those */
 };
 
 /*

@@ -61,6 +61,7 @@ static inline void unit_event_defaults(struct pa_open_event *ev)
 	ev->watch_id = 1;
 	ev->syscall = PA_SYS_OPENAT;
 	ev->scope = PA_SCOPE_IN;
+	ev->track = PA_TRACK_READS;
 }
 
 /*

@@ -7,6 +7,7 @@
 #include "unit.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 
 /* Only the i386 table: the native one defines the same names. */
 #include <asm/unistd_32.h>
@@ -21,11 +22,23 @@ struct nr_case {
 static const struct nr_case native_opens[] = {
 	{ 2, PA_SYS_OPEN },   { 85, PA_SYS_CREAT },	{ 257, PA_SYS_OPENAT },
 	{ 437, PA_SYS_OPENAT2 }, { 304, PA_SYS_OPEN_BY_HANDLE_AT },
+	/* reads and the descriptor bookkeeping */
+	{ 0, PA_SYS_READ },    { 17, PA_SYS_PREAD64 },	{ 19, PA_SYS_READV },
+	{ 295, PA_SYS_PREADV }, { 327, PA_SYS_PREADV2 }, { 3, PA_SYS_CLOSE },
+	{ 436, PA_SYS_CLOSE_RANGE }, { 32, PA_SYS_DUP },	{ 33, PA_SYS_DUP2 },
+	{ 292, PA_SYS_DUP3 },	{ 72, PA_SYS_FCNTL },
 };
 
+/* The i386 numbers straight from the system's <asm/unistd_32.h>. */
 static const struct nr_case i386_opens[] = {
 	{ 5, PA_SYS_OPEN },   { 8, PA_SYS_CREAT },	{ 295, PA_SYS_OPENAT },
 	{ 437, PA_SYS_OPENAT2 }, { 342, PA_SYS_OPEN_BY_HANDLE_AT },
+	{ __NR_read, PA_SYS_READ },	  { __NR_pread64, PA_SYS_PREAD64 },
+	{ __NR_readv, PA_SYS_READV },	  { __NR_preadv, PA_SYS_PREADV },
+	{ __NR_preadv2, PA_SYS_PREADV2 }, { __NR_close, PA_SYS_CLOSE },
+	{ __NR_close_range, PA_SYS_CLOSE_RANGE }, { __NR_dup, PA_SYS_DUP },
+	{ __NR_dup2, PA_SYS_DUP2 },	  { __NR_dup3, PA_SYS_DUP3 },
+	{ __NR_fcntl, PA_SYS_FCNTL },	  { __NR_fcntl64, PA_SYS_FCNTL },
 };
 
 static void test_candidate_accepts_every_native_open(void **state)
@@ -40,9 +53,10 @@ static void test_candidate_accepts_every_i386_open(void **state)
 		assert_true(pa_syscall_candidate(i386_opens[i].nr));
 }
 
-static void test_candidate_rejects_common_non_open_syscalls(void **state)
+static void test_candidate_rejects_common_other_syscalls(void **state)
 {
-	static const long others[] = { 0, 1, 3, 4, 59, 231, 436, 438, -1, 100000 };
+	/* write, stat, fstat (native), mmap, execve, exit_group, getppid */
+	static const long others[] = { 1, 4, 9, 59, 231, 110, 438, -1, 100000 };
 
 	for (size_t i = 0; i < ARRAY_LEN(others); i++)
 		assert_false(pa_syscall_candidate(others[i]));
@@ -96,9 +110,29 @@ static void test_native_257_is_openat_but_compat_257_is_not(void **state)
 	assert_int_equal(pa_syscall_classify(257, 1), PA_SYS_NONE);
 }
 
-static void test_native_295_is_preadv_not_openat(void **state)
+static void test_295_is_preadv_natively_openat_in_compat(void **state)
 {
-	assert_int_equal(pa_syscall_classify(295, 0), PA_SYS_NONE);
+	assert_int_equal(pa_syscall_classify(295, 0), PA_SYS_PREADV);
+	assert_int_equal(pa_syscall_classify(295, 1), PA_SYS_OPENAT);
+}
+
+static void test_3_is_close_natively_read_in_compat(void **state)
+{
+	/* The ABI decides: a 32-bit read must not end an account. */
+	assert_int_equal(pa_syscall_classify(3, 0), PA_SYS_CLOSE);
+	assert_int_equal(pa_syscall_classify(3, 1), PA_SYS_READ);
+}
+
+static void test_read_ops_are_reads_and_nothing_else_is(void **state)
+{
+	for (int op = PA_SYS_NONE; op <= PA_SYS_FCNTL; op++) {
+		bool read = op == PA_SYS_READ || op == PA_SYS_PREAD64 || op == PA_SYS_READV ||
+			    op == PA_SYS_PREADV || op == PA_SYS_PREADV2;
+
+		assert_int_equal(pa_syscall_is_read((enum pa_syscall)op), read);
+		assert_int_equal(pa_syscall_is_open((enum pa_syscall)op),
+				 op >= PA_SYS_OPEN && op <= PA_SYS_OPEN_BY_HANDLE_AT);
+	}
 }
 
 static void test_compat_304_and_native_342_are_not_open_by_handle_at(void **state)
@@ -116,7 +150,7 @@ static void test_every_classified_id_passes_the_candidate_filter(void **state)
 				assert_true(pa_syscall_candidate(nr));
 }
 
-static void test_only_the_ten_open_ids_classify(void **state)
+static void test_only_the_listed_ids_classify(void **state)
 {
 	int found = 0;
 
@@ -173,7 +207,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_candidate_accepts_every_native_open),
 		cmocka_unit_test(test_candidate_accepts_every_i386_open),
-		cmocka_unit_test(test_candidate_rejects_common_non_open_syscalls),
+		cmocka_unit_test(test_candidate_rejects_common_other_syscalls),
 		cmocka_unit_test(test_classify_native_opens),
 		cmocka_unit_test(test_classify_i386_opens),
 		cmocka_unit_test(test_i386_numbers_match_kernel_uapi_header),
@@ -182,10 +216,12 @@ int main(void)
 		cmocka_unit_test(test_compat_2_is_fork_not_open),
 		cmocka_unit_test(test_compat_85_is_readlink_not_creat),
 		cmocka_unit_test(test_native_257_is_openat_but_compat_257_is_not),
-		cmocka_unit_test(test_native_295_is_preadv_not_openat),
+		cmocka_unit_test(test_295_is_preadv_natively_openat_in_compat),
+		cmocka_unit_test(test_3_is_close_natively_read_in_compat),
+		cmocka_unit_test(test_read_ops_are_reads_and_nothing_else_is),
 		cmocka_unit_test(test_compat_304_and_native_342_are_not_open_by_handle_at),
 		cmocka_unit_test(test_every_classified_id_passes_the_candidate_filter),
-		cmocka_unit_test(test_only_the_ten_open_ids_classify),
+		cmocka_unit_test(test_only_the_listed_ids_classify),
 		cmocka_unit_test(test_layout_open_is_path_flags_mode),
 		cmocka_unit_test(test_layout_creat_is_path_mode_with_implied_flags),
 		cmocka_unit_test(test_layout_openat_is_dirfd_path_flags_mode),
