@@ -98,9 +98,13 @@ static void test_sigterm_drains_every_event_and_exits_zero(void **state)
 	assert_int_equal(h_count(&H, is_open, NULL), (size_t)n);
 	stop = h_wait(&H, h_is_activity, "Stop", 0);
 	assert_non_null(stop);
-	assert_int_equal(h_int(stop, "unmapped.events_received"), n);
-	assert_int_equal(h_int(stop, "unmapped.max_event_seq"), n);
-	assert_int_equal(h_int(stop, "unmapped.kernel_event_seq"), n);
+	/* Besides the opens, the kernel may number a few "file released"
+	 * events from the stop's sweep: every number must have arrived. */
+	assert_true(h_int(stop, "unmapped.kernel_event_seq") >= n);
+	assert_int_equal(h_int(stop, "unmapped.events_received"),
+			 h_int(stop, "unmapped.kernel_event_seq"));
+	assert_int_equal(h_int(stop, "unmapped.max_event_seq"),
+			 h_int(stop, "unmapped.kernel_event_seq"));
 	assert_int_equal(h_int(stop, "unmapped.counters.ringbuf_full"), 0);
 }
 
@@ -128,9 +132,8 @@ static void test_full_ring_buffer_is_counted_and_recorded(void **state)
 	assert_true(h_int(loss, "unmapped.since_last.ringbuf_full") > 0);
 	/* Nothing lost silently: every open is either a record or counted, and
 	 * the kernel numbered every one of them. */
-	assert_int_equal(written + full, n);
-	assert_int_equal(kernel_seq, n);
-	assert_int_equal(h_int(stop, "unmapped.events_received"), written);
+	assert_true(written <= n && written + full >= n);
+	assert_true(kernel_seq >= n); /* plus the stop sweep's "file released" */
 	/* The sequence numbers missing at the end are exactly those counted. */
 	assert_int_equal(kernel_seq - h_int(stop, "unmapped.events_received"), full);
 	assert_int_equal(h_count(&H, is_unexplained_loss, NULL), 0);
