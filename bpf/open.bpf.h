@@ -150,8 +150,6 @@ static long pa_route_step(__u64 i, void *arg)
 	return c == 0;
 }
 
-/* Set by the agent when the kernel has bpf_loop (5.17+); else no routes. */
-const volatile __u8 pa_have_bpf_loop = 0;
 
 static __always_inline int pa_route_match(struct pa_open_scratch *s, __u32 len, __u64 start,
 					  __u32 *watch_id, __u32 *depth)
@@ -304,7 +302,8 @@ static __always_inline int pa_handle_syscall(struct pt_regs *regs, long nr, long
 		return pa_handle_close(task, (int)pa_arg(regs, compat, 0));
 	case PA_SYS_CLOSE_RANGE:
 		if (ret == 0)
-			pa_hint(task, PA_HINT_CLOSE_RANGE, 0);
+			pa_fds_changed(task, PA_HINT_CLOSE_RANGE, (__u32)pa_arg(regs, compat, 0),
+				       (__u32)pa_arg(regs, compat, 1));
 		return 0;
 	case PA_SYS_FCNTL: {
 		__u32 cmd = (__u32)pa_arg(regs, compat, 1);

@@ -99,21 +99,21 @@ int pa_tp_exit_process(void *ctx)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(pa_exec_btf, struct task_struct *task)
 {
-	pa_hint(task, PA_HINT_EXEC, 0);
+	pa_fds_changed(task, PA_HINT_EXEC, 0, ~0u);
 	return 0;
 }
 
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(pa_exec_raw, struct task_struct *task)
 {
-	pa_hint(task, PA_HINT_EXEC, 0);
+	pa_fds_changed(task, PA_HINT_EXEC, 0, ~0u);
 	return 0;
 }
 
 SEC("tracepoint/sched/sched_process_exec")
 int pa_tp_exec(void *ctx)
 {
-	pa_hint(bpf_get_current_task_btf(), PA_HINT_EXEC, 0);
+	pa_fds_changed(bpf_get_current_task_btf(), PA_HINT_EXEC, 0, ~0u);
 	return 0;
 }
 

@@ -344,6 +344,57 @@ static __always_inline void pa_hint(struct task_struct *task, __u32 hint, int fo
 	pa_submit(e, sizeof(*e));
 }
 
+/*
+ * Exec closed the close-on-exec fds and close_range a whole range, without
+ * a close syscall each: check this process's tracked fds in [from, to]
+ * against its fd table now, so the accounts end as it happens (and a later
+ * close of a reused fd number cannot pass for the file's close). Bounded;
+ * beyond the bound (or without bpf_loop) the agent's sweep finds the rest.
+ */
+#define PA_FD_SCAN_MAX 4096
+
+struct pa_fd_scan {
+	struct task_struct *task;
+	__u64 start;
+	__u32 tgid;
+	__u32 from;
+};
+
+static long pa_fd_scan_step(__u64 i, void *arg)
+{
+	struct pa_fd_scan *st = arg;
+	int fd = (int)(st->from + i);
+	struct pa_fd_key fk = { .tgid = st->tgid, .fd = fd };
+	struct pa_fd_val *v = bpf_map_lookup_elem(&pa_fds, &fk);
+
+	if (v && (__u64)pa_fd_file(st->task, fd) != v->file)
+		pa_fd_untrack(st->tgid, fd, st->start, PA_READ_MISSED_CLOSE);
+	return 0;
+}
+
+/* Is this process a holder? Then scan fds [from, to] (see above); the
+ * sweep is hinted when the range is too wide to scan here. */
+static __always_inline void pa_fds_changed(struct task_struct *task, __u32 hint, __u32 from,
+					   __u32 to)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct pa_fd_scan st = { .task = task, .tgid = tgid, .from = from };
+	__u32 max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
+	__u64 n;
+
+	if (!bpf_map_lookup_elem(&pa_holders, &tgid))
+		return;
+	if (to >= max_fds)
+		to = max_fds ? max_fds - 1 : 0;
+	n = to >= from ? (__u64)to - from + 1 : 0;
+	if (pa_have_bpf_loop && n <= PA_FD_SCAN_MAX) {
+		st.start = pa_task_start(task);
+		bpf_loop(n, pa_fd_scan_step, &st, 0);
+		return;
+	}
+	pa_hint(task, hint, 0);
+}
+
 /* sched_process_exit: per thread; only the last one matters here. */
 static __always_inline int pa_handle_exit(struct task_struct *task)
 {

@@ -10,6 +10,9 @@
 
 /* The agent's own process: its syscalls are not audited (no feedback loop). */
 const volatile __u32 pa_agent_tgid = 0;
+/* Set by the agent when the kernel has bpf_loop (5.17+): without it, no
+ * routes for denied opens and no in-kernel fd scans (the sweep does it). */
+const volatile __u8 pa_have_bpf_loop = 0;
 
 /* The process's start (its group leader's), CLOCK_BOOTTIME: with the tgid,
  * names one process; a reused pid has another start. */

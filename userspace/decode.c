@@ -28,7 +28,7 @@ const struct pa_read_event *pa_decode_read(const void *data, size_t size)
 	const struct pa_read_event *ev = decode_fixed(data, size, PA_EV_READ, sizeof(*ev));
 
 	if (!ev || ev->reason > PA_READ_AGENT_STOP || ev->final > 1 ||
-	    (!ev->final && ev->reason != PA_READ_PROGRESS) || ev->calls < (ev->bytes ? 1 : 0))
+	    (!ev->final != (ev->reason == PA_READ_PROGRESS)) || ev->calls < (ev->bytes ? 1 : 0))
 		return NULL;
 	return ev;
 }

@@ -3,6 +3,10 @@
  * decode: a ring-buffer record is trusted only when its sizes agree with
  * its header and its lengths with its data; pa_open_paths then builds the
  * host path (watch + names, or the user's string) and the process's view.
+ * The fixed-size records (read accounts, hints, released files) must be
+ * exactly their size, and a read account must make sense: a known reason,
+ * final 0 or 1, only progress before the final report, no bytes without
+ * a read.
  */
 #include "unit.h"
 
@@ -16,6 +20,12 @@ struct fx {
 	struct pa_open_event t; /* template the test edits */
 	struct pa_open_view v;
 	struct pa_path host, view;
+	union { /* a fixed-size record, with room for a header claiming more */
+		struct pa_read_event rd;
+		struct pa_hint_event hint;
+		struct pa_file_gone_event gone;
+		unsigned char fixed[sizeof(struct pa_read_event) + 8];
+	};
 };
 
 static int setup(void **state)
@@ -155,6 +165,232 @@ static void test_decode_open_rejects_user_path_flag_without_user_string(void **s
 	f->t.path_flags = PA_PATH_FROM_USER;
 	unit_event_build(&f->e, &f->t, UNIT_NO_USER, UNIT_NO_NAMES, UNIT_NO_NAMES);
 	assert_int_equal(pa_decode_open(f->e.raw, f->e.size, &f->v), -EINVAL);
+}
+
+/* ---- read accounts ---- */
+
+/* The default account with reason and final changed: decoded or not? */
+static bool read_decodes(struct fx *f, unsigned int reason, unsigned int final)
+{
+	unit_read_defaults(&f->rd);
+	f->rd.reason = (__u8)reason;
+	f->rd.final = (__u8)final;
+	return pa_decode_read(&f->rd, sizeof(f->rd)) != NULL;
+}
+
+static void test_decode_read_accepts_final_account(void **state)
+{
+	struct fx *f = *state;
+
+	unit_read_defaults(&f->rd);
+	assert_ptr_equal(pa_decode_read(&f->rd, sizeof(f->rd)), &f->rd);
+}
+
+static void test_decode_read_accepts_progress_report(void **state)
+{
+	assert_true(read_decodes(*state, PA_READ_PROGRESS, 0));
+}
+
+static void test_decode_read_accepts_final_report_of_each_end_reason(void **state)
+{
+	for (unsigned int r = PA_READ_CLOSE; r <= PA_READ_AGENT_STOP; r++)
+		assert_true(read_decodes(*state, r, 1));
+}
+
+static void test_decode_read_accepts_reads_that_returned_no_bytes(void **state)
+{
+	/* read(2) at end of file succeeds and returns 0: a call, no bytes. */
+	struct fx *f = *state;
+
+	unit_read_defaults(&f->rd);
+	f->rd.bytes = 0;
+	f->rd.calls = 3;
+	assert_non_null(pa_decode_read(&f->rd, sizeof(f->rd)));
+}
+
+static void test_decode_read_accepts_account_without_reads(void **state)
+{
+	struct fx *f = *state;
+
+	unit_read_defaults(&f->rd);
+	f->rd.bytes = 0;
+	f->rd.calls = 0;
+	f->rd.first_ns = f->rd.last_ns = 0;
+	assert_non_null(pa_decode_read(&f->rd, sizeof(f->rd)));
+}
+
+static void test_decode_type_of_read_account_is_read(void **state)
+{
+	struct fx *f = *state;
+
+	unit_read_defaults(&f->rd);
+	assert_int_equal(pa_decode_type(&f->rd, sizeof(f->rd)), PA_EV_READ);
+}
+
+static void test_decode_read_rejects_header_size_below_record(void **state)
+{
+	struct fx *f = *state;
+
+	unit_read_defaults(&f->rd);
+	f->rd.hdr.size = sizeof(f->rd) - 1;
+	assert_null(pa_decode_read(&f->rd, sizeof(f->rd)));
+}
+
+static void test_decode_read_rejects_header_size_above_record(void **state)
+{
+	/* Even when the buffer holds that much: a fixed record is its size. */
+	struct fx *f = *state;
+
+	unit_read_defaults(&f->rd);
+	f->rd.hdr.size = sizeof(f->rd) + 8;
+	assert_null(pa_decode_read(f->fixed, sizeof(f->rd) + 8));
+}
+
+static void test_decode_read_rejects_buffer_shorter_than_record(void **state)
+{
+	struct fx *f = *state;
+
+	unit_read_defaults(&f->rd);
+	assert_null(pa_decode_read(&f->rd, sizeof(f->rd) - 1));
+	assert_null(pa_decode_read(&f->rd, sizeof(struct pa_event_hdr)));
+}
+
+static void test_decode_read_rejects_other_record_type(void **state)
+{
+	struct fx *f = *state;
+
+	unit_read_defaults(&f->rd);
+	f->rd.hdr.type = PA_EV_OPEN;
+	assert_null(pa_decode_read(&f->rd, sizeof(f->rd)));
+	f->rd.hdr.type = PA_EV_HINT;
+	assert_null(pa_decode_read(&f->rd, sizeof(f->rd)));
+}
+
+static void test_decode_read_rejects_reason_out_of_range(void **state)
+{
+	assert_false(read_decodes(*state, PA_READ_AGENT_STOP + 1, 1));
+	assert_false(read_decodes(*state, 255, 1));
+}
+
+static void test_decode_read_rejects_final_other_than_0_or_1(void **state)
+{
+	assert_false(read_decodes(*state, PA_READ_CLOSE, 2));
+	assert_false(read_decodes(*state, PA_READ_PROGRESS, 2));
+}
+
+static void test_decode_read_rejects_progress_report_with_end_reason(void **state)
+{
+	/* Only the final report says why the account ended. */
+	for (unsigned int r = PA_READ_CLOSE; r <= PA_READ_AGENT_STOP; r++)
+		assert_false(read_decodes(*state, r, 0));
+}
+
+static void test_decode_read_rejects_bytes_without_calls(void **state)
+{
+	struct fx *f = *state;
+
+	unit_read_defaults(&f->rd);
+	f->rd.bytes = 4096;
+	f->rd.calls = 0;
+	assert_null(pa_decode_read(&f->rd, sizeof(f->rd)));
+}
+
+/* ---- hints and released files ---- */
+
+static void hint_defaults(struct pa_hint_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->hdr.type = PA_EV_HINT;
+	ev->hdr.size = sizeof(*ev);
+	ev->hdr.seq = 92;
+	ev->hdr.ktime_ns = 7000000000ULL;
+	ev->tgid = 4242;
+	ev->hint = PA_HINT_EXIT;
+	ev->start_ns = 1000000000ULL;
+}
+
+static void gone_defaults(struct pa_file_gone_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->hdr.type = PA_EV_FILE_GONE;
+	ev->hdr.size = sizeof(*ev);
+	ev->hdr.seq = 93;
+	ev->hdr.ktime_ns = 8000000000ULL;
+	ev->file = 0xffff888012345600ULL;
+	ev->open_seq = 77;
+}
+
+static void test_decode_hint_accepts_well_formed_hint(void **state)
+{
+	struct fx *f = *state;
+
+	hint_defaults(&f->hint);
+	assert_ptr_equal(pa_decode_hint(&f->hint, sizeof(f->hint)), &f->hint);
+}
+
+static void test_decode_hint_rejects_wrong_header_size(void **state)
+{
+	struct fx *f = *state;
+
+	hint_defaults(&f->hint);
+	f->hint.hdr.size = sizeof(f->hint) - 1;
+	assert_null(pa_decode_hint(&f->hint, sizeof(f->hint)));
+	f->hint.hdr.size = sizeof(f->hint) + 8;
+	assert_null(pa_decode_hint(f->fixed, sizeof(f->hint) + 8));
+}
+
+static void test_decode_hint_rejects_buffer_shorter_than_record(void **state)
+{
+	struct fx *f = *state;
+
+	hint_defaults(&f->hint);
+	assert_null(pa_decode_hint(&f->hint, sizeof(f->hint) - 1));
+}
+
+static void test_decode_hint_rejects_other_record_type(void **state)
+{
+	/* A released-file record is the same size as a hint. */
+	struct fx *f = *state;
+
+	hint_defaults(&f->hint);
+	f->hint.hdr.type = PA_EV_FILE_GONE;
+	assert_null(pa_decode_hint(&f->hint, sizeof(f->hint)));
+}
+
+static void test_decode_file_gone_accepts_well_formed_record(void **state)
+{
+	struct fx *f = *state;
+
+	gone_defaults(&f->gone);
+	assert_ptr_equal(pa_decode_file_gone(&f->gone, sizeof(f->gone)), &f->gone);
+}
+
+static void test_decode_file_gone_rejects_wrong_header_size(void **state)
+{
+	struct fx *f = *state;
+
+	gone_defaults(&f->gone);
+	f->gone.hdr.size = sizeof(f->gone) - 1;
+	assert_null(pa_decode_file_gone(&f->gone, sizeof(f->gone)));
+	f->gone.hdr.size = sizeof(f->gone) + 8;
+	assert_null(pa_decode_file_gone(f->fixed, sizeof(f->gone) + 8));
+}
+
+static void test_decode_file_gone_rejects_buffer_shorter_than_record(void **state)
+{
+	struct fx *f = *state;
+
+	gone_defaults(&f->gone);
+	assert_null(pa_decode_file_gone(&f->gone, sizeof(f->gone) - 1));
+}
+
+static void test_decode_file_gone_rejects_other_record_type(void **state)
+{
+	struct fx *f = *state;
+
+	gone_defaults(&f->gone);
+	f->gone.hdr.type = PA_EV_HINT;
+	assert_null(pa_decode_file_gone(&f->gone, sizeof(f->gone)));
 }
 
 /* ---- host and view paths ---- */
@@ -393,6 +629,28 @@ int main(void)
 		T(test_decode_open_rejects_user_string_without_nul),
 		T(test_decode_open_rejects_other_record_type),
 		T(test_decode_open_rejects_user_path_flag_without_user_string),
+		T(test_decode_read_accepts_final_account),
+		T(test_decode_read_accepts_progress_report),
+		T(test_decode_read_accepts_final_report_of_each_end_reason),
+		T(test_decode_read_accepts_reads_that_returned_no_bytes),
+		T(test_decode_read_accepts_account_without_reads),
+		T(test_decode_type_of_read_account_is_read),
+		T(test_decode_read_rejects_header_size_below_record),
+		T(test_decode_read_rejects_header_size_above_record),
+		T(test_decode_read_rejects_buffer_shorter_than_record),
+		T(test_decode_read_rejects_other_record_type),
+		T(test_decode_read_rejects_reason_out_of_range),
+		T(test_decode_read_rejects_final_other_than_0_or_1),
+		T(test_decode_read_rejects_progress_report_with_end_reason),
+		T(test_decode_read_rejects_bytes_without_calls),
+		T(test_decode_hint_accepts_well_formed_hint),
+		T(test_decode_hint_rejects_wrong_header_size),
+		T(test_decode_hint_rejects_buffer_shorter_than_record),
+		T(test_decode_hint_rejects_other_record_type),
+		T(test_decode_file_gone_accepts_well_formed_record),
+		T(test_decode_file_gone_rejects_wrong_header_size),
+		T(test_decode_file_gone_rejects_buffer_shorter_than_record),
+		T(test_decode_file_gone_rejects_other_record_type),
 		T(test_paths_in_scope_open_is_watch_plus_names),
 		T(test_paths_watch_on_root_has_no_double_slash),
 		T(test_paths_watched_dir_itself_is_the_watch_path),

@@ -17,6 +17,10 @@
 
 #define T_EVENT 1795431221178001760ULL /* 2026-11-23T10:53:41.178001760Z */
 #define T_START 1795431200000000000ULL /* the process started 21 s before */
+/* Read records convert kernel (boot) times like the agent: the default
+ * account's last read, 5.9 s after boot, is T_EVENT. */
+#define T_BOOT_UTC (T_EVENT - 5900000000ULL)
+#define T_FIRST_READ 1795431220378001760ULL /* 2026-11-23T10:53:40.378001760Z */
 
 static const struct pa_host_info host1 = { .hostname = "host1" };
 
@@ -25,6 +29,7 @@ struct fx {
 	struct pa_open_event t;
 	struct pa_open_view v;
 	struct pa_path host, view;
+	struct pa_read_event rd; /* a read account report the test edits */
 	struct pa_jw w;
 	struct json_object *rec; /* the parsed record, freed by teardown */
 };
@@ -36,6 +41,7 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	unit_event_defaults(&f->t);
+	unit_read_defaults(&f->rd);
 	pa_jw_init(&f->w);
 	*state = f;
 	return 0;
@@ -66,6 +72,37 @@ static void write_open(struct fx *f, const char *watch_path)
 	r.process_path = differs ? &f->view : NULL;
 	r.watch_path = watch_path;
 	pa_ocsf_open(&f->w, &host1, &r);
+	assert_false(pa_jw_failed(&f->w));
+}
+
+/* The path the default open showed; a read account names it by open_seq. */
+static const char read_path[] = "/srv/phi/patients/1234/chart.txt";
+
+/*
+ * What the agent does per read account (agent.c write_read), with a fixed
+ * clock: path is the open's host path from the opens table, NULL when the
+ * open is unknown (its record was lost, or it came before the agent).
+ */
+static void write_read(struct fx *f, const char *path)
+{
+	const struct pa_read_event *ev = pa_decode_read(&f->rd, sizeof(f->rd));
+	struct pa_read_record r = { .ev = ev };
+
+	assert_non_null(ev); /* only what the agent would accept */
+	r.time_ns = T_BOOT_UTC + (ev->last_ns ? ev->last_ns : ev->hdr.ktime_ns);
+	if (ev->first_ns) {
+		r.first_ns = T_BOOT_UTC + ev->first_ns;
+		r.last_ns = T_BOOT_UTC + ev->last_ns;
+	}
+	r.proc_start_ns = T_BOOT_UTC + ev->proc.start_ns;
+	r.record_seq = 13;
+	if (path) {
+		r.path = path;
+		r.path_len = strlen(path);
+		r.file_mode = 0100640;
+		r.watch_path = "/srv/phi";
+	}
+	pa_ocsf_read(&f->w, &host1, &r);
 	assert_false(pa_jw_failed(&f->w));
 }
 
@@ -143,6 +180,46 @@ static void build_path_flags(struct fx *f)
 	write_open(f, "/srv/phi");
 }
 
+/* An open the agent found already open at start, by the task-file
+ * iterator: no syscall, and its time is the discovery. */
+static void build_discovered(struct fx *f)
+{
+	f->t.syscall = PA_SYS_NONE;
+	f->t.track = PA_TRACK_READS | PA_TRACK_DISCOVERED;
+	build_success(f);
+}
+
+/* A progress report: 64 MiB read so far, still open. */
+static void build_read_progress(struct fx *f)
+{
+	f->rd.hdr.seq = 88;
+	f->rd.reason = PA_READ_PROGRESS;
+	f->rd.final = 0;
+	f->rd.bytes = PA_PROGRESS_BYTES;
+	f->rd.calls = 16384;
+	write_read(f, read_path);
+}
+
+/* The reads of an open whose record never reached the agent. */
+static void build_read_unknown_open(struct fx *f)
+{
+	f->rd.open_seq = 12;
+	write_read(f, NULL);
+}
+
+/* At stop the agent reports the accounts still open from the maps: its
+ * own event, with no kernel header beyond type and size (agent.c
+ * report_open_account). */
+static void build_read_agent_stop(struct fx *f)
+{
+	memset(&f->rd.hdr, 0, sizeof(f->rd.hdr));
+	f->rd.hdr.type = PA_EV_READ;
+	f->rd.hdr.size = sizeof(f->rd);
+	f->rd.reason = PA_READ_AGENT_STOP;
+	f->rd.final = 1;
+	write_read(f, read_path);
+}
+
 static void check_golden(struct fx *f, const char *name)
 {
 	record(f);
@@ -179,6 +256,36 @@ static void test_golden_open_with_path_flags(void **state)
 {
 	build_path_flags(*state);
 	check_golden(*state, "open_path_flags.jsonl");
+}
+
+static void test_golden_discovered_open(void **state)
+{
+	build_discovered(*state);
+	check_golden(*state, "open_discovered.jsonl");
+}
+
+static void test_golden_final_read(void **state)
+{
+	write_read(*state, read_path);
+	check_golden(*state, "read_final.jsonl");
+}
+
+static void test_golden_progress_read(void **state)
+{
+	build_read_progress(*state);
+	check_golden(*state, "read_progress.jsonl");
+}
+
+static void test_golden_read_of_unknown_open(void **state)
+{
+	build_read_unknown_open(*state);
+	check_golden(*state, "read_unknown_open.jsonl");
+}
+
+static void test_golden_read_at_agent_stop(void **state)
+{
+	build_read_agent_stop(*state);
+	check_golden(*state, "read_agent_stop.jsonl");
 }
 
 static void test_golden_agent_start_loss_stop(void **state)
@@ -420,6 +527,242 @@ static void test_path_flags_name_truncated_once_when_both_sides_cut(void **state
 	assert_int_equal(json_object_array_length(unit_json_get(o, "unmapped.path_flags")), 1);
 }
 
+static void test_discovered_open_says_so_and_has_no_syscall(void **state)
+{
+	struct json_object *r;
+
+	build_discovered(*state);
+	r = record(*state);
+	assert_true(unit_json_bool(r, "unmapped.discovered"));
+	assert_false(unit_json_has(r, "unmapped.syscall"));
+	assert_false(unit_json_has(r, "unmapped.compat"));
+}
+
+static void test_open_seen_at_its_syscall_is_not_discovered(void **state)
+{
+	struct json_object *r;
+
+	build_success(*state);
+	r = record(*state);
+	assert_false(unit_json_has(r, "unmapped.discovered"));
+	assert_string_equal(unit_json_str(r, "unmapped.syscall"), "openat");
+	assert_false(unit_json_bool(r, "unmapped.compat"));
+}
+
+static void test_tracked_open_shows_reads_tracked_true(void **state)
+{
+	build_success(*state);
+	assert_true(unit_json_bool(record(*state), "unmapped.reads_tracked"));
+}
+
+static void test_untracked_open_shows_reads_tracked_false(void **state)
+{
+	struct fx *f = *state;
+
+	f->t.track = 0;
+	build_success(f);
+	assert_false(unit_json_bool(record(f), "unmapped.reads_tracked"));
+}
+
+static void test_open_with_file_table_full_shows_reads_tracked_false(void **state)
+{
+	struct fx *f = *state;
+
+	f->t.track = PA_TRACK_FULL;
+	build_success(f);
+	assert_false(unit_json_bool(record(f), "unmapped.reads_tracked"));
+}
+
+static void test_failed_open_has_no_reads_tracked(void **state)
+{
+	/* No file was opened: there is nothing to track or not track. */
+	build_denied(*state);
+	assert_false(unit_json_has(record(*state), "unmapped.reads_tracked"));
+}
+
+static void test_read_is_file_system_activity_read(void **state)
+{
+	struct json_object *r;
+
+	write_read(*state, read_path);
+	r = record(*state);
+	assert_int_equal(unit_json_int(r, "class_uid"), 1001);
+	assert_int_equal(unit_json_int(r, "category_uid"), 1);
+	assert_int_equal(unit_json_int(r, "activity_id"), 2);
+	assert_string_equal(unit_json_str(r, "activity_name"), "Read");
+	assert_int_equal(unit_json_int(r, "type_uid"), 100102);
+	assert_string_equal(unit_json_str(r, "type_name"), "File System Activity: Read");
+	assert_int_equal(unit_json_int(r, "status_id"), 1);
+}
+
+static void test_read_count_is_the_read_calls(void **state)
+{
+	struct json_object *r;
+
+	write_read(*state, read_path);
+	r = record(*state);
+	assert_int_equal(unit_json_int(r, "count"), 256);
+	assert_int_equal(unit_json_int(r, "unmapped.read_calls"), 256);
+}
+
+static void test_read_span_is_first_and_last_read_in_ms_and_iso8601(void **state)
+{
+	struct json_object *r;
+
+	write_read(*state, read_path);
+	r = record(*state);
+	assert_int_equal(unit_json_int(r, "start_time"), T_FIRST_READ / 1000000);
+	assert_string_equal(unit_json_str(r, "start_time_dt"), "2026-11-23T10:53:40.378001760Z");
+	assert_int_equal(unit_json_int(r, "end_time"), T_EVENT / 1000000);
+	assert_string_equal(unit_json_str(r, "end_time_dt"), "2026-11-23T10:53:41.178001760Z");
+}
+
+static void test_read_time_is_its_last_read(void **state)
+{
+	struct json_object *r;
+
+	write_read(*state, read_path);
+	r = record(*state);
+	assert_int_equal(unit_json_int(r, "time"), unit_json_int(r, "end_time"));
+	assert_string_equal(unit_json_str(r, "time_dt"), "2026-11-23T10:53:41.178001760Z");
+}
+
+static void test_read_without_calls_has_no_start_or_end_time(void **state)
+{
+	struct fx *f = *state;
+	struct json_object *r;
+
+	f->rd.bytes = 0;
+	f->rd.calls = 0;
+	f->rd.first_ns = f->rd.last_ns = 0;
+	write_read(f, read_path);
+	r = record(f);
+	assert_int_equal(unit_json_int(r, "count"), 0);
+	assert_false(unit_json_has(r, "start_time"));
+	assert_false(unit_json_has(r, "start_time_dt"));
+	assert_false(unit_json_has(r, "end_time"));
+	assert_false(unit_json_has(r, "end_time_dt"));
+}
+
+static void test_read_without_calls_has_no_span_even_with_read_times(void **state)
+{
+	/* The decoder lets such a report through; no span without a read. */
+	struct fx *f = *state;
+	struct json_object *r;
+
+	f->rd.bytes = 0;
+	f->rd.calls = 0;
+	write_read(f, read_path);
+	r = record(f);
+	assert_false(unit_json_has(r, "start_time"));
+	assert_false(unit_json_has(r, "end_time"));
+}
+
+static void test_read_shows_bytes_read_and_final(void **state)
+{
+	struct json_object *r;
+
+	write_read(*state, read_path);
+	r = record(*state);
+	assert_int_equal(unit_json_int(r, "unmapped.bytes_read"), 1048576);
+	assert_true(unit_json_bool(r, "unmapped.final"));
+	assert_string_equal(unit_json_str(r, "unmapped.reason"), "close");
+}
+
+static void test_progress_read_is_not_final(void **state)
+{
+	struct json_object *r;
+
+	build_read_progress(*state);
+	r = record(*state);
+	assert_false(unit_json_bool(r, "unmapped.final"));
+	assert_string_equal(unit_json_str(r, "unmapped.reason"), "progress");
+	assert_int_equal(unit_json_int(r, "unmapped.bytes_read"), 64 << 20);
+}
+
+static void test_read_reason_named_for_every_reason(void **state)
+{
+	static const char *const want[] = {
+		[PA_READ_PROGRESS] = "progress",	 [PA_READ_CLOSE] = "close",
+		[PA_READ_EXIT] = "exit",		 [PA_READ_REPLACED] = "replaced",
+		[PA_READ_MISSED_CLOSE] = "missed_close", [PA_READ_AGENT_STOP] = "agent_stop",
+	};
+	struct fx *f = *state;
+
+	_Static_assert(ARRAY_LEN(want) == PA_READ_AGENT_STOP + 1, "a name per reason");
+	for (unsigned int reason = 0; reason < ARRAY_LEN(want); reason++) {
+		pa_jw_reset(&f->w);
+		f->rd.reason = (__u8)reason;
+		f->rd.final = reason != PA_READ_PROGRESS;
+		write_read(f, read_path);
+		assert_string_equal(unit_json_str(record(f), "unmapped.reason"), want[reason]);
+	}
+}
+
+static void test_read_names_its_event_open_and_account(void **state)
+{
+	struct json_object *r;
+
+	write_read(*state, read_path);
+	r = record(*state);
+	assert_int_equal(unit_json_int(r, "unmapped.event_seq"), 91);
+	assert_int_equal(unit_json_int(r, "unmapped.open_event_seq"), 77);
+	assert_int_equal(unit_json_int(r, "unmapped.account_seq"), 5);
+	assert_int_equal(unit_json_int(r, "metadata.sequence"), 13);
+}
+
+static void test_read_actor_is_the_reader(void **state)
+{
+	struct json_object *r;
+
+	write_read(*state, read_path);
+	r = record(*state);
+	assert_int_equal(unit_json_int(r, "actor.process.pid"), 4242);
+	assert_string_equal(unit_json_str(r, "actor.process.name"), "cat");
+	assert_int_equal(unit_json_int(r, "actor.process.created_time"),
+			 (T_BOOT_UTC + 1000000000ULL) / 1000000);
+	assert_string_equal(unit_json_str(r, "actor.user.uid"), "1000");
+}
+
+static void test_read_of_known_open_shows_its_file_and_watch(void **state)
+{
+	struct json_object *r;
+
+	write_read(*state, read_path);
+	r = record(*state);
+	assert_string_equal(unit_json_str(r, "file.path"), read_path);
+	assert_string_equal(unit_json_str(r, "file.name"), "chart.txt");
+	assert_string_equal(unit_json_str(r, "file.parent_folder"), "/srv/phi/patients/1234");
+	assert_int_equal(unit_json_int(r, "file.type_id"), 1);
+	assert_string_equal(unit_json_str(r, "unmapped.watch"), "/srv/phi");
+	assert_false(unit_json_has(r, "unmapped.path_unknown"));
+}
+
+static void test_read_of_unknown_open_has_no_file_and_says_path_unknown(void **state)
+{
+	struct json_object *r;
+
+	build_read_unknown_open(*state);
+	r = record(*state);
+	assert_false(unit_json_has(r, "file"));
+	assert_true(unit_json_bool(r, "unmapped.path_unknown"));
+	assert_false(unit_json_has(r, "unmapped.watch"));
+	assert_int_equal(unit_json_int(r, "unmapped.open_event_seq"), 12);
+	assert_int_equal(unit_json_int(r, "unmapped.inode"), 131075); /* still identifies it */
+}
+
+static void test_read_at_agent_stop_has_no_event_seq(void **state)
+{
+	struct json_object *r;
+
+	build_read_agent_stop(*state);
+	r = record(*state);
+	assert_false(unit_json_has(r, "unmapped.event_seq"));
+	assert_string_equal(unit_json_str(r, "unmapped.reason"), "agent_stop");
+	assert_true(unit_json_bool(r, "unmapped.final"));
+	assert_int_equal(unit_json_int(r, "unmapped.open_event_seq"), 77);
+}
+
 static void test_agent_record_is_application_lifecycle(void **state)
 {
 	struct fx *f = *state;
@@ -530,6 +873,11 @@ int main(void)
 		T(test_golden_open_with_process_path),
 		T(test_golden_open_with_path_flags),
 		T(test_golden_agent_start_loss_stop),
+		T(test_golden_discovered_open),
+		T(test_golden_final_read),
+		T(test_golden_progress_read),
+		T(test_golden_read_of_unknown_open),
+		T(test_golden_read_at_agent_stop),
 		T(test_open_is_file_system_activity_open),
 		T(test_open_time_is_ms_and_iso8601_with_nanoseconds),
 		T(test_successful_open_has_status_success_and_fd),
@@ -546,6 +894,26 @@ int main(void)
 		T(test_path_flags_absent_when_nothing_to_flag),
 		T(test_path_that_overflowed_in_the_agent_is_flagged_truncated),
 		T(test_path_flags_name_truncated_once_when_both_sides_cut),
+		T(test_discovered_open_says_so_and_has_no_syscall),
+		T(test_open_seen_at_its_syscall_is_not_discovered),
+		T(test_tracked_open_shows_reads_tracked_true),
+		T(test_untracked_open_shows_reads_tracked_false),
+		T(test_open_with_file_table_full_shows_reads_tracked_false),
+		T(test_failed_open_has_no_reads_tracked),
+		T(test_read_is_file_system_activity_read),
+		T(test_read_count_is_the_read_calls),
+		T(test_read_span_is_first_and_last_read_in_ms_and_iso8601),
+		T(test_read_time_is_its_last_read),
+		T(test_read_without_calls_has_no_start_or_end_time),
+		T(test_read_without_calls_has_no_span_even_with_read_times),
+		T(test_read_shows_bytes_read_and_final),
+		T(test_progress_read_is_not_final),
+		T(test_read_reason_named_for_every_reason),
+		T(test_read_names_its_event_open_and_account),
+		T(test_read_actor_is_the_reader),
+		T(test_read_of_known_open_shows_its_file_and_watch),
+		T(test_read_of_unknown_open_has_no_file_and_says_path_unknown),
+		T(test_read_at_agent_stop_has_no_event_seq),
 		T(test_agent_record_is_application_lifecycle),
 		cmocka_unit_test(test_format_time_is_utc_iso8601_with_nanoseconds),
 		cmocka_unit_test(test_format_time_pads_nanoseconds_to_nine_digits),

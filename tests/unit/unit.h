@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,14 @@ static inline int64_t unit_json_int(struct json_object *root, const char *dotted
 
 	assert_true(json_object_is_type(o, json_type_int));
 	return json_object_get_int64(o);
+}
+
+static inline bool unit_json_bool(struct json_object *root, const char *dotted)
+{
+	struct json_object *o = unit_json_get(root, dotted);
+
+	assert_true(json_object_is_type(o, json_type_boolean));
+	return json_object_get_boolean(o);
 }
 
 /* Read a whole file; NULL if it does not exist. Caller frees. */
