@@ -308,12 +308,13 @@ static inline bool h_is_open_of(json_object *r, const void *path)
 {
 	const char *p = h_str(r, "file.path");
 
-	return h_int(r, "class_uid") == 1001 && p && !strcmp(p, path);
+	return h_int(r, "class_uid") == 1001 && h_int(r, "activity_id") == 14 && p &&
+	       !strcmp(p, path);
 }
 
 static inline bool h_is_open_by_pid(json_object *r, const void *pid)
 {
-	return h_int(r, "class_uid") == 1001 &&
+	return h_int(r, "class_uid") == 1001 && h_int(r, "activity_id") == 14 &&
 	       h_int(r, "actor.process.pid") == *(const pid_t *)pid;
 }
 
