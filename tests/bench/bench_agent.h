@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * What the benchmarks share: a scratch tree under /tmp with a watched and
- * an unwatched 4 KiB file, the agent as a child process (started, waited
- * for, stopped), the summary its JSONL ends with, CPU pinning and a clock.
+ * an unwatched 4 KiB file (and any larger watched files a benchmark adds),
+ * the agent as a child process (started, waited for, stopped), what its
+ * JSONL says (Open and Read records, losses, the Stop record's counters),
+ * CPU pinning, CPU accounting and a clock.
  *
  * Header-only because the Makefile turns every .c file in tests/bench
  * into its own binary; `static inline` keeps -Wunused-function quiet in a
- * binary that uses only part of it. (The Makefile does not list this
- * header as a prerequisite: after editing it, remove build/bench/bench_*.)
+ * binary that uses only part of it.
  */
 #ifndef PHIAUDIT_BENCH_AGENT_H
 #define PHIAUDIT_BENCH_AGENT_H
@@ -86,7 +87,38 @@ static inline uint64_t bench_irq_work(int cpu)
 	return n;
 }
 
+/*
+ * CPU time @pid has used, all its threads: utime + stime of /proc/PID/stat
+ * (clock ticks, so 10 ms steps at the usual 100 Hz). 0 if it is gone.
+ */
+static inline uint64_t bench_proc_cpu_ns(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* After "pid (comm) ": state ppid pgrp session tty tpgid flags minflt
+	 * cminflt majflt cmajflt utime stime. comm may hold spaces and ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+			 &st) != 2)
+		return 0;
+	return (uint64_t)(ut + st) * 1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK);
+}
+
 /* ---- scratch tree: ROOT/watched/file (audited) and ROOT/unwatched ---- */
+
+#define BENCH_MAX_EXTRA 4
 
 struct bench_tree {
 	char root[64];
@@ -94,20 +126,72 @@ struct bench_tree {
 	char watched_file[128];
 	char unwatched_file[128];
 	char jsonl[128];
+	char extra[BENCH_MAX_EXTRA][128]; /* bench_tree_add_file's, removed with the tree */
+	int n_extra;
 };
+
+/* Write @size bytes of 'p' to @path (created or truncated). 0 or -errno. */
+static inline int bench_fill_file(const char *path, uint64_t size)
+{
+	size_t cap = size < (1u << 20) ? (size_t)size : 1u << 20;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), rc = 0;
+	char *buf = malloc(cap ? cap : 1);
+
+	if (fd < 0 || !buf) {
+		rc = fd < 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	memset(buf, 'p', cap);
+	for (uint64_t left = size; left && !rc;) {
+		ssize_t n = write(fd, buf, left < cap ? (size_t)left : cap);
+
+		if (n <= 0)
+			rc = n < 0 ? -errno : -EIO;
+		else
+			left -= (uint64_t)n;
+	}
+out:
+	free(buf);
+	if (fd >= 0 && close(fd) && !rc)
+		rc = -errno;
+	return rc;
+}
 
 static inline int bench_write_file(const char *path)
 {
-	char buf[BENCH_FILE_SIZE];
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ssize_t n;
+	return bench_fill_file(path, BENCH_FILE_SIZE);
+}
 
-	if (fd < 0)
-		return -errno;
-	memset(buf, 'p', sizeof(buf));
-	n = write(fd, buf, sizeof(buf));
-	close(fd);
-	return n == (ssize_t)sizeof(buf) ? 0 : -EIO;
+/*
+ * Another watched file, WATCHED_DIR/@name of @size bytes, written back to
+ * disk before this returns (a benchmark must not measure its writeback).
+ * Its path, or NULL with errno set.
+ */
+static inline const char *bench_tree_add_file(struct bench_tree *t, const char *name,
+					      uint64_t size)
+{
+	char *path;
+	int rc, fd;
+
+	if (t->n_extra == BENCH_MAX_EXTRA) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	path = t->extra[t->n_extra++]; /* counted now: a partial file goes too */
+	snprintf(path, sizeof(t->extra[0]), "%s/%s", t->watched_dir, name);
+	rc = bench_fill_file(path, size);
+	fd = rc ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		rc = fsync(fd) ? -errno : 0;
+		close(fd);
+	} else if (!rc) {
+		rc = -errno;
+	}
+	if (rc) {
+		errno = -rc;
+		return NULL;
+	}
+	return path;
 }
 
 static inline int bench_tree_make(struct bench_tree *t)
@@ -128,6 +212,8 @@ static inline int bench_tree_make(struct bench_tree *t)
 
 static inline void bench_tree_remove(const struct bench_tree *t)
 {
+	for (int i = 0; i < t->n_extra; i++)
+		unlink(t->extra[i]);
 	unlink(t->jsonl);
 	unlink(t->watched_file);
 	unlink(t->unwatched_file);
@@ -329,9 +415,27 @@ struct bench_summary {
 	uint64_t open_records;	/* "activity_name":"Open" lines of our own opens */
 	uint64_t other_opens;	/* Open lines of other processes (not ours) */
 	uint64_t loss_records;	/* "activity_name":"Loss" lines */
+	/*
+	 * What the Loss records reported, summed over their since_last
+	 * counters (every one but "reads", a count) and
+	 * events_missing_unexplained. fd_lookup_failed, which is part of it,
+	 * is also given apart: it counts opens anywhere on the host, so
+	 * another program on a shared machine can make it non-zero.
+	 */
+	uint64_t lost, lost_fd_lookup;
+	/* Read records (class_uid 1001, activity_id 2) of our processes */
+	uint64_t read_records;	/* progress reports and final ones */
+	uint64_t read_final;	/* unmapped.final true: one per open file and process */
+	uint64_t bytes_read;	/* unmapped.bytes_read, summed over the final ones */
+	uint64_t read_calls;	/* unmapped.read_calls, the same */
+	uint64_t other_reads;	/* Read records of other processes */
 	int have_stop;
 	uint64_t events_received, max_event_seq;
 	uint64_t ringbuf_full, events; /* from the Stop record's counters */
+	uint64_t reads;		       /* read syscalls the kernel counted (Stop) */
+	/* Stop counters of reads that were not counted: any is a loss */
+	uint64_t files_full, fds_full, accounts_full;
+	uint64_t file_reused; /* a stale table entry dropped: not a loss */
 };
 
 /* The unsigned number after "key": in @line, or 0 when absent. */
@@ -346,20 +450,98 @@ static inline uint64_t bench_json_u64(const char *line, const char *key)
 }
 
 /*
- * Whose open an Open record is: actor.process.pid. Another process on a
- * shared machine can open the watched file too (an indexer, a cleaner);
- * that is not ours to count. A record without the field counts as ours.
+ * Whose access a record is: actor.process.pid, one of @pids or not.
+ * Another process on a shared machine can open the watched file too (an
+ * indexer, a cleaner); that is not ours to count. A record without the
+ * field counts as ours.
  */
-static inline int bench_open_is_ours(const char *line, pid_t self)
+static inline int bench_is_ours(const char *line, const pid_t *pids, int n)
 {
 	static const char key[] = "\"actor\":{\"process\":{\"pid\":";
 	const char *p = strstr(line, key);
+	long pid;
 
-	return !p || strtol(p + sizeof(key) - 1, NULL, 10) == (long)self;
+	if (!p)
+		return 1;
+	pid = strtol(p + sizeof(key) - 1, NULL, 10);
+	for (int i = 0; i < n; i++)
+		if (pid == (long)pids[i])
+			return 1;
+	return 0;
 }
 
-/* Read the agent's JSONL; fills @s. -errno if the file can't be read. */
-static inline int bench_summarise(const char *jsonl, pid_t self, struct bench_summary *s)
+static inline int bench_open_is_ours(const char *line, pid_t self)
+{
+	return bench_is_ours(line, &self, 1);
+}
+
+/*
+ * A Read record: the reads one process made through one open file. Counts
+ * are cumulative in progress reports too, so only the final one (one per
+ * open file and process) is summed.
+ */
+static inline void bench_count_read(const char *line, const pid_t *pids, int n,
+				    struct bench_summary *s)
+{
+	if (!bench_is_ours(line, pids, n)) {
+		s->other_reads++;
+		return;
+	}
+	s->read_records++;
+	if (!strstr(line, "\"final\":true"))
+		return;
+	s->read_final++;
+	s->bytes_read += bench_json_u64(line, "bytes_read");
+	s->read_calls += bench_json_u64(line, "read_calls");
+}
+
+/* A Loss record: "since_last":{"name":N,...}, "events_missing_unexplained":N. */
+static inline void bench_count_loss(const char *line, struct bench_summary *s)
+{
+	static const char key[] = "\"since_last\":{";
+	const char *p = strstr(line, key);
+
+	s->loss_records++;
+	s->lost += bench_json_u64(line, "events_missing_unexplained");
+	if (!p)
+		return;
+	p += sizeof(key) - 1;
+	while (*p == '"') {
+		const char *name = p + 1, *colon = strchr(name, ':');
+		uint64_t n;
+		char *end;
+
+		if (!colon)
+			return;
+		n = strtoull(colon + 1, &end, 10);
+		if (strncmp(name, "reads\"", 6)) /* a count, not a loss */
+			s->lost += n;
+		if (!strncmp(name, "fd_lookup_failed\"", 17))
+			s->lost_fd_lookup += n;
+		p = *end == ',' ? end + 1 : end;
+	}
+}
+
+static inline void bench_count_stop(const char *line, struct bench_summary *s)
+{
+	s->have_stop = 1;
+	s->events_received = bench_json_u64(line, "events_received");
+	s->max_event_seq = bench_json_u64(line, "max_event_seq");
+	s->ringbuf_full = bench_json_u64(line, "ringbuf_full");
+	s->events = bench_json_u64(line, "events");
+	s->reads = bench_json_u64(line, "reads");
+	s->files_full = bench_json_u64(line, "files_full");
+	s->fds_full = bench_json_u64(line, "fds_full");
+	s->accounts_full = bench_json_u64(line, "accounts_full");
+	s->file_reused = bench_json_u64(line, "file_reused");
+}
+
+/*
+ * Read the agent's JSONL, counting the records of @pids (the processes
+ * the benchmark ran); fills @s. -errno if the file can't be read.
+ */
+static inline int bench_summarise_pids(const char *jsonl, const pid_t *pids, int n,
+				       struct bench_summary *s)
 {
 	FILE *f = fopen(jsonl, "re");
 	char *line = NULL;
@@ -370,23 +552,40 @@ static inline int bench_summarise(const char *jsonl, pid_t self, struct bench_su
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
 		if (strstr(line, "\"activity_name\":\"Open\"")) {
-			if (bench_open_is_ours(line, self))
+			if (bench_is_ours(line, pids, n))
 				s->open_records++;
 			else
 				s->other_opens++;
+		} else if (bench_json_u64(line, "class_uid") == 1001 &&
+			   bench_json_u64(line, "activity_id") == 2) {
+			bench_count_read(line, pids, n, s);
 		} else if (strstr(line, "\"activity_name\":\"Loss\"")) {
-			s->loss_records++;
+			bench_count_loss(line, s);
 		} else if (strstr(line, "\"activity_name\":\"Stop\"")) {
-			s->have_stop = 1;
-			s->events_received = bench_json_u64(line, "events_received");
-			s->max_event_seq = bench_json_u64(line, "max_event_seq");
-			s->ringbuf_full = bench_json_u64(line, "ringbuf_full");
-			s->events = bench_json_u64(line, "events");
+			bench_count_stop(line, s);
 		}
 	}
 	free(line);
 	fclose(f);
 	return 0;
+}
+
+static inline int bench_summarise(const char *jsonl, pid_t self, struct bench_summary *s)
+{
+	return bench_summarise_pids(jsonl, &self, 1, s);
+}
+
+/* Opens or descriptors whose reads the kernel could not count: tables full. */
+static inline uint64_t bench_reads_untracked(const struct bench_summary *s)
+{
+	return s->files_full + s->fds_full + s->accounts_full;
+}
+
+/* Nothing lost in the kernel or the agent, by any count the log gives. */
+static inline int bench_no_loss(const struct bench_summary *s)
+{
+	return s->have_stop && s->ringbuf_full == 0 && s->max_event_seq == s->events_received &&
+	       s->lost == 0 && bench_reads_untracked(s) == 0;
 }
 
 

@@ -6,6 +6,16 @@
  *   W1  pread 4 KiB from an unwatched, already-open file
  *   W2  getppid (raw syscall, so nothing caches it)
  *   W3  open + read 4 KiB + close of a watched file
+ *   W4  read 4 KiB, sequentially, of a watched 1 MiB file held open
+ *   W5  pread 4 KiB at offset 0 of a watched file held open
+ *   W6  read 64 KiB, sequentially, of a watched 256 MiB file held open:
+ *       a sample is 1 GiB (the file 4 times, from the page cache: it is
+ *       written and synced at set-up, and read again before any visit
+ *       that would find part of it evicted; its residency is shown)
+ * The watched files W4-W6 read are opened after the agent is ready and
+ * closed before it stops, so each visit checks the agent's Read records
+ * against what was read: one final record per open, and bytes and calls
+ * summed over them equal to those done.
  * Configurations:
  *   none        no BPF
  *   floor       empty raw_tp sys_enter + sys_exit programs (floor.bpf.c)
@@ -35,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -46,8 +57,12 @@
 #include "floor.skel.h"
 
 #define MAX_ROUNDS 64
+#define SEQ_FILE_SIZE (1u << 20)
+#define BULK_FILE_SIZE (256ull << 20)
+#define BULK_CHUNK (64u << 10)
+#define BULK_SAMPLE (1ull << 30)
 
-enum workload { W_PREAD, W_GETPPID, W_OPEN, W_N };
+enum workload { W_PREAD, W_GETPPID, W_OPEN, W_READ_HELD, W_PREAD_HELD, W_BULK, W_N };
 enum cfg_kind { CFG_NONE, CFG_FLOOR, CFG_AGENT };
 enum config { C_NONE, C_FLOOR, C_AGENT, C_RAW_TP, C_TRACEPOINT, C_N };
 
@@ -58,6 +73,19 @@ static const struct {
 	[W_PREAD] = { "W1 pread 4K unwatched", 200000 },
 	[W_GETPPID] = { "W2 getppid", 200000 },
 	[W_OPEN] = { "W3 open+read+close watched", 40000 },
+	[W_READ_HELD] = { "W4 read 4K watched, open", 50000 },
+	[W_PREAD_HELD] = { "W5 pread 4K watched, open", 50000 },
+	[W_BULK] = { "W6 read 64K of 1 GiB, open", BULK_SAMPLE / BULK_CHUNK },
+};
+
+/* Which watched files W4-W6 hold open during a visit. */
+enum held { H_SEQ, H_PREAD, H_BULK, H_N };
+
+struct held_file {
+	const char *path;
+	uint64_t size;
+	int fd;
+	uint64_t off; /* where the next sequential read starts */
 };
 
 static const struct {
@@ -81,14 +109,20 @@ struct bench {
 	struct bench_tree tree;
 	struct floor_bpf *floor;
 	int pread_fd;
+	struct held_file held[H_N];
 	char buf[BENCH_FILE_SIZE];
+	char chunk[BULK_CHUNK];
+	uint64_t wbytes, wcalls;	/* read from watched files, this visit */
 	double ns[C_N][W_N][MAX_ROUNDS];
 	char hook[C_N][32];		/* what each agent config reported */
-	uint64_t opens_done[C_N];	/* W3 opens while that config ran */
+	uint64_t opens_done[C_N];	/* watched opens (W3's, W4-W6's) in that config */
 	uint64_t open_records[C_N];	/* Open records its agent wrote */
 	uint64_t ringbuf_full[C_N];
 	uint64_t agent_cpu_ns[C_N];	/* agent CPU after ready, summed */
 	uint64_t irq_work[C_N];		/* IRQ-work interrupts during W3 */
+	uint64_t wbytes_done[C_N];	/* bytes and read calls of watched files */
+	uint64_t wcalls_done[C_N];
+	struct bench_summary reads[C_N]; /* its agent's Read records, summed */
 	int work_cpu;
 	bool skip[C_N];
 	bool tainted[MAX_ROUNDS];	/* others' hooks seen during round r */
@@ -123,12 +157,56 @@ static void run_open(struct bench *b, uint64_t n)
 			die("read %s: %s", b->tree.watched_file, strerror(errno));
 		close(fd);
 	}
+	b->wbytes += n * sizeof(b->buf);
+	b->wcalls += n;
+}
+
+/* @n reads of @len into @buf through a held file, from its start again at its end. */
+static void read_through(struct bench *b, struct held_file *h, char *buf, size_t len,
+			 uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		if (h->off + len > h->size) {
+			if (lseek(h->fd, 0, SEEK_SET))
+				die("lseek %s: %s", h->path, strerror(errno));
+			h->off = 0;
+		}
+		if (read(h->fd, buf, len) != (ssize_t)len)
+			die("read %s: %s", h->path, strerror(errno));
+		h->off += len;
+	}
+	b->wbytes += n * len;
+	b->wcalls += n;
+}
+
+static void run_read_held(struct bench *b, uint64_t n)
+{
+	read_through(b, &b->held[H_SEQ], b->buf, sizeof(b->buf), n);
+}
+
+static void run_pread_held(struct bench *b, uint64_t n)
+{
+	const struct held_file *h = &b->held[H_PREAD];
+
+	for (uint64_t i = 0; i < n; i++)
+		if (pread(h->fd, b->buf, sizeof(b->buf), 0) != (ssize_t)sizeof(b->buf))
+			die("pread %s: %s", h->path, strerror(errno));
+	b->wbytes += n * sizeof(b->buf);
+	b->wcalls += n;
+}
+
+static void run_bulk(struct bench *b, uint64_t n)
+{
+	read_through(b, &b->held[H_BULK], b->chunk, sizeof(b->chunk), n);
 }
 
 static void (*const run_workload[W_N])(struct bench *, uint64_t) = {
 	[W_PREAD] = run_pread,
 	[W_GETPPID] = run_getppid,
 	[W_OPEN] = run_open,
+	[W_READ_HELD] = run_read_held,
+	[W_PREAD_HELD] = run_pread_held,
+	[W_BULK] = run_bulk,
 };
 
 static uint64_t iters_of(const struct bench *b, enum workload w)
@@ -200,6 +278,46 @@ struct visit {
 	uint64_t opens;
 };
 
+/* Open W4-W6's files; after the agent is ready, so it sees the opens. */
+static void open_held(struct bench *b, struct visit *v)
+{
+	for (int i = 0; i < H_N; i++) {
+		struct held_file *h = &b->held[i];
+
+		h->fd = open(h->path, O_RDONLY | O_CLOEXEC);
+		if (h->fd < 0)
+			die("open %s: %s", h->path, strerror(errno));
+		h->off = 0;
+		v->opens++;
+	}
+	b->wbytes = b->wcalls = 0;
+}
+
+/* Close them before the agent stops: each read account ends with its close. */
+static void close_held(struct bench *b, enum config c)
+{
+	for (int i = 0; i < H_N; i++)
+		close(b->held[i].fd);
+	b->wbytes_done[c] += b->wbytes;
+	b->wcalls_done[c] += b->wcalls;
+}
+
+static void add_reads(struct bench_summary *sum, const struct bench_summary *s)
+{
+	sum->read_records += s->read_records;
+	sum->read_final += s->read_final;
+	sum->bytes_read += s->bytes_read;
+	sum->read_calls += s->read_calls;
+	sum->reads += s->reads;
+	sum->loss_records += s->loss_records;
+	sum->lost += s->lost;
+	sum->lost_fd_lookup += s->lost_fd_lookup;
+	sum->files_full += s->files_full;
+	sum->fds_full += s->fds_full;
+	sum->accounts_full += s->accounts_full;
+	sum->file_reused += s->file_reused;
+}
+
 static void config_begin(struct bench *b, enum config c, struct visit *v)
 {
 	char err[4096];
@@ -219,6 +337,7 @@ static void config_begin(struct bench *b, enum config c, struct visit *v)
 		snprintf(b->hook[c], sizeof(b->hook[c]), "%s", v->agent.hook);
 		break;
 	}
+	open_held(b, v);
 }
 
 static void config_end(struct bench *b, enum config c, struct visit *v)
@@ -226,6 +345,7 @@ static void config_end(struct bench *b, enum config c, struct visit *v)
 	struct bench_summary s;
 	char err[4096];
 
+	close_held(b, c);
 	b->opens_done[c] += v->opens;
 	if (configs[c].kind == CFG_FLOOR)
 		floor_bpf__detach(b->floor);
@@ -243,8 +363,11 @@ static void config_end(struct bench *b, enum config c, struct visit *v)
 	b->open_records[c] += s.open_records;
 	b->ringbuf_full[c] += s.ringbuf_full;
 	b->agent_cpu_ns[c] += v->agent.cpu_run_ns;
+	add_reads(&b->reads[c], &s);
 	unlink(b->tree.jsonl);
 }
+
+static void keep_cached(struct bench *b, const struct held_file *h);
 
 static void run_round(struct bench *b, int r)
 {
@@ -254,6 +377,7 @@ static void run_round(struct bench *b, int r)
 
 		if (b->skip[c])
 			continue;
+		keep_cached(b, &b->held[H_BULK]);
 		b->tainted[r] |= count_hook_links() > 0;
 		config_begin(b, c, &v);
 		for (int w = 0; w < W_N; w++) {
@@ -409,6 +533,12 @@ static void print_costs(const struct bench *b)
 		}
 		printf("\n");
 	}
+	printf("%-28s", "W6 as GiB/s");
+	for (int c = 0; c < C_N; c++)
+		if (!b->skip[c])
+			printf(" %17.2f", (double)BULK_CHUNK / med(b, c, W_BULK, -1) * 1e9 /
+						  (double)(1u << 30));
+	printf("\n");
 }
 
 struct ratio_row {
@@ -422,9 +552,15 @@ static const struct ratio_row ratio_rows[] = {
 	{ "W1 pread    agent/floor", W_PREAD, C_FLOOR, 1.10 },
 	{ "W2 getppid  agent/floor", W_GETPPID, C_FLOOR, 1.10 },
 	{ "W3 open     agent/none", W_OPEN, C_NONE, 2.00 },
+	{ "W4 read     agent/none", W_READ_HELD, C_NONE, 1.50 },
+	{ "W5 pread    agent/none", W_PREAD_HELD, C_NONE, 1.50 },
+	{ "W6 1 GiB    agent/none", W_BULK, C_NONE, 1.05 },
 	{ "W1 pread    agent/none", W_PREAD, C_NONE, 0 },
 	{ "W2 getppid  agent/none", W_GETPPID, C_NONE, 0 },
 	{ "W3 open     agent/floor", W_OPEN, C_FLOOR, 0 },
+	{ "W4 read     agent/floor", W_READ_HELD, C_FLOOR, 0 },
+	{ "W5 pread    agent/floor", W_PREAD_HELD, C_FLOOR, 0 },
+	{ "W6 1 GiB    agent/floor", W_BULK, C_FLOOR, 0 },
 };
 
 static void print_ratios(const struct bench *b)
@@ -463,6 +599,30 @@ static void print_ratios(const struct bench *b)
 	       ratio(b, C_FLOOR, C_NONE, W_PREAD));
 	printf("%-26s %8s %17.2fx\n", "W2 getppid  floor/none", "-",
 	       ratio(b, C_FLOOR, C_NONE, W_GETPPID));
+	printf("%-26s %8s %17.2fx\n", "W6 1 GiB    floor/none", "-",
+	       ratio(b, C_FLOOR, C_NONE, W_BULK));
+}
+
+/*
+ * Every open should end in one final Read record, and the final records
+ * should sum to the bytes and read calls done: the counts are exact.
+ */
+static void print_read_check(const struct bench *b, enum config c)
+{
+	const struct bench_summary *s = &b->reads[c];
+	bool exact = s->read_final == b->opens_done[c] && s->bytes_read == b->wbytes_done[c] &&
+		     s->read_calls == b->wcalls_done[c];
+
+	printf("  %-18s final Read records %llu of %llu, bytes_read %llu of %llu, read_calls "
+	       "%llu of %llu, progress records %llu, untracked %llu, Loss records %llu (lost %llu, "
+	       "of which fd_lookup_failed %llu): %s\n", "",
+	       (unsigned long long)s->read_final, (unsigned long long)b->opens_done[c],
+	       (unsigned long long)s->bytes_read, (unsigned long long)b->wbytes_done[c],
+	       (unsigned long long)s->read_calls, (unsigned long long)b->wcalls_done[c],
+	       (unsigned long long)(s->read_records - s->read_final),
+	       (unsigned long long)bench_reads_untracked(s), (unsigned long long)s->loss_records,
+	       (unsigned long long)s->lost, (unsigned long long)s->lost_fd_lookup,
+	       exact ? "exact PASS" : "exact FAIL");
 }
 
 static void print_audit_check(const struct bench *b)
@@ -471,8 +631,10 @@ static void print_audit_check(const struct bench *b)
 
 	int tainted = 0;
 
-	printf("\nW3 audit check (every open of the watched file should be a record; IWI = "
-	       "IRQ-work interrupts on CPU %d, i.e. forced ring-buffer wake-ups)\n", b->work_cpu);
+	printf("\naudit check (every open of a watched file, W3's and W4-W6's, should be one Open "
+	       "record and one final Read record, and the final records' bytes_read and read_calls "
+	       "should sum to what was read; IWI = IRQ-work interrupts on CPU %d, i.e. forced "
+	       "ring-buffer wake-ups during W3)\n", b->work_cpu);
 	for (int c = 0; c < C_N; c++) {
 		double opens = (double)(b->opens_done[c] ? b->opens_done[c] : 1);
 
@@ -486,6 +648,8 @@ static void print_audit_check(const struct bench *b)
 			       (unsigned long long)b->ringbuf_full[c],
 			       b->agent_cpu_ns[c] / 1e3 / (double)(b->open_records[c] ?: 1));
 		printf(", IWI/open %.2f\n", (double)b->irq_work[c] / opens);
+		if (configs[c].kind == CFG_AGENT)
+			print_read_check(b, (enum config)c);
 	}
 	for (int r = 0; r < b->done; r++)
 		tainted += b->tainted[r];
@@ -582,6 +746,80 @@ static void wait_quiet(struct bench *b)
 		printf("still attached; rounds they overlap are left out where possible\n");
 }
 
+/* How much of @path is in the page cache, in percent; -1 if unknown. */
+static double resident_pct(const char *path, uint64_t size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t pages = (size_t)((size + (uint64_t)page - 1) / (uint64_t)page), in = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char *vec = malloc(pages);
+	void *m = MAP_FAILED;
+
+	if (fd >= 0 && vec)
+		m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (m != MAP_FAILED && mincore(m, size, vec) == 0)
+		for (size_t i = 0; i < pages; i++)
+			in += vec[i] & 1;
+	if (m != MAP_FAILED)
+		munmap(m, size);
+	if (fd >= 0)
+		close(fd);
+	free(vec);
+	return m == MAP_FAILED ? -1 : 100.0 * (double)in / (double)pages;
+}
+
+/* Read @path to its end once: into the page cache. */
+static void warm(struct bench *b, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		die("open %s: %s", path, strerror(errno));
+	while ((n = read(fd, b->chunk, sizeof(b->chunk))) > 0)
+		;
+	if (n < 0)
+		die("read %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/*
+ * Read @h into the page cache until it is all there (3 tries): a page or
+ * two can be under writeback just after it was written, and this machine
+ * may reclaim clean page cache slowly even with memory to spare. Called
+ * between visits, with no agent running, so it is not audited.
+ */
+static void keep_cached(struct bench *b, const struct held_file *h)
+{
+	for (int pass = 0; pass < 3 && resident_pct(h->path, h->size) < 100; pass++)
+		warm(b, h->path);
+}
+
+/* W4-W6's watched files: written, synced, and read into the page cache. */
+static void make_held_files(struct bench *b)
+{
+	static const struct {
+		const char *name;
+		uint64_t size;
+	} files[H_N] = {
+		[H_SEQ] = { "sequential.dat", SEQ_FILE_SIZE },
+		[H_PREAD] = { NULL, BENCH_FILE_SIZE }, /* the W3 file */
+		[H_BULK] = { "bulk.dat", BULK_FILE_SIZE },
+	};
+
+	for (int i = 0; i < H_N; i++) {
+		struct held_file *h = &b->held[i];
+
+		h->size = files[i].size;
+		h->path = files[i].name ? bench_tree_add_file(&b->tree, files[i].name, h->size) :
+					  b->tree.watched_file;
+		if (!h->path)
+			die("writing %s/%s: %s", b->tree.watched_dir, files[i].name,
+			    strerror(errno));
+		keep_cached(b, h);
+	}
+}
+
 static void setup(struct bench *b)
 {
 	int rc, cpu;
@@ -596,6 +834,7 @@ static void setup(struct bench *b)
 	b->pread_fd = open(b->tree.unwatched_file, O_RDONLY | O_CLOEXEC);
 	if (b->pread_fd < 0)
 		die("open %s: %s", b->tree.unwatched_file, strerror(errno));
+	make_held_files(b);
 	b->floor = floor_bpf__open_and_load();
 	if (!b->floor)
 		die("floor: load: %s (root, or CAP_BPF and CAP_PERFMON, needed)", strerror(errno));
@@ -607,9 +846,14 @@ static void setup(struct bench *b)
 	printf("workload pinned to CPU %d; agent pinned to CPU %d (its JSON encoding and writes "
 	       "stay off the workload's CPU; its BPF programs run in the workload's syscalls)\n",
 	       cpu, cpu == BENCH_AGENT_CPU ? cpu : BENCH_AGENT_CPU);
-	printf("iterations per sample: W1 %llu, W2 %llu, W3 %llu (each after a 10%% warm-up)\n",
-	       (unsigned long long)iters_of(b, W_PREAD), (unsigned long long)iters_of(b, W_GETPPID),
-	       (unsigned long long)iters_of(b, W_OPEN));
+	printf("iterations per sample (each after a 10%% warm-up):");
+	for (int w = 0; w < W_N; w++)
+		printf(" W%d %llu%s", w + 1, (unsigned long long)iters_of(b, (enum workload)w),
+		       w == W_N - 1 ? "\n" : ",");
+	printf("W6 reads a written %llu MiB file (synced, then read into the page cache: %.0f%% "
+	       "resident) %.1f times per sample\n", (unsigned long long)(BULK_FILE_SIZE >> 20),
+	       resident_pct(b->held[H_BULK].path, BULK_FILE_SIZE),
+	       (double)iters_of(b, W_BULK) * BULK_CHUNK / (double)BULK_FILE_SIZE);
 }
 
 int main(int argc, char **argv)
@@ -633,6 +877,9 @@ int main(int argc, char **argv)
 	print_costs(&b);
 	print_ratios(&b);
 	print_audit_check(&b);
+	printf("  W6's file was %.1f%% in the page cache at the end (it is read in again before a "
+	       "visit when it is not all there)\n", resident_pct(b.held[H_BULK].path,
+								 BULK_FILE_SIZE));
 	floor_bpf__destroy(b.floor);
 	close(b.pread_fd);
 	return 0;
