@@ -146,6 +146,7 @@ static __always_inline struct pa_hold_val *pa_account(struct task_struct *task, 
 	h->file_ino = fv->ino;
 	h->file_dev = fv->dev;
 	h->watch_id = fv->watch_id;
+	h->last_fd = -1;
 	if (bpf_map_update_elem(&pa_holds, &k, h, BPF_ANY)) {
 		pa_count(PA_CNT_ACCOUNTS_FULL);
 		return NULL;
@@ -158,13 +159,16 @@ static __always_inline struct pa_hold_val *pa_account(struct task_struct *task, 
 
 /* One fd of process @tgid on @v->file is gone (the caller drops the
  * pa_fds entry); the last one ends the account. */
-static __always_inline void pa_fd_gone(__u32 tgid, const struct pa_fd_val *v, __u8 reason)
+static __always_inline void pa_fd_gone(__u32 tgid, int fd, const struct pa_fd_val *v,
+				       __u8 reason)
 {
 	struct pa_hold_key k = { .file = v->file, .tgid = tgid };
 	struct pa_hold_val *h = bpf_map_lookup_elem(&pa_holds, &k);
 
 	if (!h || h->open_seq != v->open_seq || h->proc.start_ns != v->start_ns)
 		return;
+	if (h->last_fd == fd)
+		h->last_fd = -1;
 	if (__sync_fetch_and_add(&h->fds, -1) <= 1)
 		pa_account_end(&k, h, reason);
 }
@@ -181,7 +185,7 @@ static __always_inline void pa_fd_untrack(__u32 tgid, int fd, __u64 start, __u8 
 	old = *v;
 	bpf_map_delete_elem(&pa_fds, &fk);
 	/* An entry from a dead process whose pid came back ended by exit. */
-	pa_fd_gone(tgid, &old, old.start_ns == start ? reason : PA_READ_EXIT);
+	pa_fd_gone(tgid, fd, &old, old.start_ns == start ? reason : PA_READ_EXIT);
 }
 
 /* Fd @fd of @tgid now holds tracked @file (account @h): remember it. */
@@ -259,8 +263,12 @@ static __always_inline int pa_handle_read(struct task_struct *task, int fd, long
 	h = pa_account(task, tgid, start, (__u64)file, fv);
 	if (!h)
 		return 0;
-	/* Inherited, received or duplicated before we saw it: learn the fd. */
-	pa_fd_track(tgid, fd, start, (__u64)file, fv, h);
+	/* Inherited, received or duplicated before we saw it: learn the fd.
+	 * Reads come through the same fd, mostly: skip the known one. */
+	if (h->last_fd != fd) {
+		pa_fd_track(tgid, fd, start, (__u64)file, fv, h);
+		h->last_fd = fd;
+	}
 	now = bpf_ktime_get_boot_ns();
 	/* Threads of one process share the account: exact under contention. */
 	__sync_fetch_and_add(&h->calls, 1);

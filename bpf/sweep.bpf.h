@@ -82,7 +82,7 @@ static __always_inline int pa_sweep_fd(const struct pa_fd_key *k, const struct p
 	if (held)
 		return 0;
 	bpf_map_delete_elem(&pa_fds, &key);
-	pa_fd_gone(key.tgid, &val, alive ? PA_READ_MISSED_CLOSE : PA_READ_EXIT);
+	pa_fd_gone(key.tgid, key.fd, &val, alive ? PA_READ_MISSED_CLOSE : PA_READ_EXIT);
 	return 1;
 }
 

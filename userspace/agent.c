@@ -219,8 +219,12 @@ static void drain(void *ctx)
 static void sweep(struct pa_agent *a)
 {
 	uint64_t t0 = pa_clock_boot_ns(), events, took;
-	int err = pa_bpf_sweep(&a->bpf, drain, a, &events);
+	int err;
 
+	/* Before the run: a hint drained during it brings the next one
+	 * forward, and must not be overwritten afterwards. */
+	a->next_sweep_ns = t0 + a->opt->sweep_interval_s * 1000000000ULL;
+	err = pa_bpf_sweep(&a->bpf, drain, a, &events);
 	if (err)
 		pa_warn("sweep of the read accounts failed: %s", strerror(-err));
 	took = pa_clock_boot_ns() - t0;
@@ -228,7 +232,6 @@ static void sweep(struct pa_agent *a)
 	a->sweep_ns_total += took;
 	if (took > a->sweep_ns_max)
 		a->sweep_ns_max = took;
-	a->next_sweep_ns = pa_clock_boot_ns() + a->opt->sweep_interval_s * 1000000000ULL;
 }
 
 /* The agent stops: every account still open gets its final record, from

@@ -333,6 +333,9 @@ struct pa_hold_val {
 	__u32 watch_id;
 	__s64 fds;	      /* descriptors of the process known to hold it;
 			       * 64-bit: BPF v1 atomics return only those */
+	__s32 last_fd;	      /* the fd the last read came through, known to
+			       * pa_fds: its lookup is skipped; -1 none */
+	__u32 pad;
 };
 
 /*
