@@ -82,6 +82,33 @@ static __always_inline void pa_emit_open(struct pa_open_scratch *s, __u32 data_l
 		pa_count(PA_CNT_EVENTS);
 }
 
+/*
+ * The open of @file as @fd, in scope @r, into @s (process and arguments
+ * already there): its identity and names, its tracking for reads, then
+ * the event. Shared by opens and discovery (@track_flags).
+ */
+static __always_inline void pa_emit_file_open(struct pa_open_scratch *s, struct task_struct *task,
+					      struct file *file, int fd, struct dentry *d,
+					      struct vfsmount *m, const struct pa_scope_result *r,
+					      __u32 track_flags)
+{
+	s->ev.scope = r->scope;
+	s->ev.watch_id = r->watch_id;
+	s->ev.file_ino = BPF_CORE_READ(file, f_inode, i_ino);
+	s->ev.file_dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	s->ev.file_mode = BPF_CORE_READ(file, f_inode, i_mode);
+	/* UNRESOLVED: the names up to where ancestry ends (stop is NULL). */
+	s->ev.rel_len = pa_rel_names(s, 0, (__u64)d, (__u64)m, r->watch);
+	/* From the current task's root: in discovery, the agent's (host's). */
+	s->ev.view_len = pa_view_names(s, s->ev.rel_len, (__u64)d, (__u64)m);
+	if (s->ev.path_flags & (PA_PATH_REL_TRUNCATED | PA_PATH_VIEW_TRUNCATED))
+		pa_count(PA_CNT_PATH_TRUNCATED);
+	/* The open's number names it in the read accounts: take it now. */
+	s->ev.hdr.seq = pa_next_seq();
+	s->ev.track = pa_track_open(task, file, fd, s->ev.hdr.seq, r->watch_id) | track_flags;
+	pa_emit_open(s, s->ev.rel_len + s->ev.view_len);
+}
+
 static __always_inline struct pa_open_scratch *pa_begin(struct task_struct *task,
 							struct pt_regs *regs, int compat,
 							enum pa_syscall op, long ret, __u64 *path)
@@ -92,7 +119,7 @@ static __always_inline struct pa_open_scratch *pa_begin(struct task_struct *task
 	if (!s)
 		return NULL;
 	__builtin_memset(&s->ev, 0, sizeof(s->ev));
-	pa_fill_proc(&s->ev.proc, task);
+	pa_fill_proc_of(&s->ev.proc, task);
 	pa_read_open_args(&s->ev, regs, compat, op, path);
 	s->ev.ret = ret;
 	s->ev.syscall = op;
@@ -253,20 +280,7 @@ static __always_inline int pa_opened(struct task_struct *task, struct pt_regs *r
 	s = pa_begin(task, regs, compat, op, ret, &upath);
 	if (!s)
 		return 0;
-	s->ev.scope = r.scope;
-	s->ev.watch_id = r.watch_id;
-	s->ev.file_ino = BPF_CORE_READ(file, f_inode, i_ino);
-	s->ev.file_dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-	s->ev.file_mode = BPF_CORE_READ(file, f_inode, i_mode);
-	/* UNRESOLVED: the names up to where ancestry ends (stop is NULL). */
-	s->ev.rel_len = pa_rel_names(s, 0, (__u64)d, (__u64)m, r.watch);
-	s->ev.view_len = pa_view_names(s, s->ev.rel_len, (__u64)d, (__u64)m);
-	if (s->ev.path_flags & (PA_PATH_REL_TRUNCATED | PA_PATH_VIEW_TRUNCATED))
-		pa_count(PA_CNT_PATH_TRUNCATED);
-	/* The open's number names it in the read accounts: take it now. */
-	s->ev.hdr.seq = pa_next_seq();
-	s->ev.track = pa_track_open(task, file, ret, s->ev.hdr.seq, r.watch_id);
-	pa_emit_open(s, s->ev.rel_len + s->ev.view_len);
+	pa_emit_file_open(s, task, file, ret, d, m, &r, 0);
 	return 0;
 }
 

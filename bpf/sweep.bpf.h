@@ -160,20 +160,7 @@ static __always_inline int pa_discover(struct task_struct *task, struct file *fi
 	s->ev.flags = BPF_CORE_READ(file, f_flags);
 	s->ev.ret = fd;
 	s->ev.dirfd = -100;
-	s->ev.scope = r.scope;
-	s->ev.watch_id = r.watch_id;
-	s->ev.file_ino = BPF_CORE_READ(file, f_inode, i_ino);
-	s->ev.file_dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-	s->ev.file_mode = BPF_CORE_READ(file, f_inode, i_mode);
-	s->ev.rel_len = pa_rel_names(s, 0, (__u64)d, (__u64)m, r.watch);
-	/* The view from the agent's root: the host's, not the holder's. */
-	s->ev.view_len = pa_view_names(s, s->ev.rel_len, (__u64)d, (__u64)m);
-	if (s->ev.path_flags & (PA_PATH_REL_TRUNCATED | PA_PATH_VIEW_TRUNCATED))
-		pa_count(PA_CNT_PATH_TRUNCATED);
-	s->ev.hdr.seq = pa_next_seq();
-	s->ev.track = pa_track_open(task, file, fd, s->ev.hdr.seq, r.watch_id) |
-		      PA_TRACK_DISCOVERED;
-	pa_emit_open(s, s->ev.rel_len + s->ev.view_len);
+	pa_emit_file_open(s, task, file, fd, d, m, &r, PA_TRACK_DISCOVERED);
 	return 1;
 }
 

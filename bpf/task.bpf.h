@@ -31,31 +31,6 @@ static __always_inline int pa_task_in_compat_syscall(struct task_struct *task)
 	return (BPF_CORE_READ(task, thread_info.status) & PA_TS_COMPAT) != 0;
 }
 
-static __always_inline void pa_fill_proc(struct pa_proc *p, struct task_struct *task)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
-	const struct cred *cred = BPF_CORE_READ(task, cred);
-
-	p->tgid = pid_tgid >> 32;
-	p->tid = (__u32)pid_tgid;
-	p->uid = (__u32)uid_gid;
-	p->gid = uid_gid >> 32;
-	p->euid = BPF_CORE_READ(cred, euid.val);
-	p->egid = BPF_CORE_READ(cred, egid.val);
-	p->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	p->auid = (__u32)-1;
-	p->sessionid = (__u32)-1;
-	if (bpf_core_field_exists(task->loginuid)) {
-		p->auid = BPF_CORE_READ(task, loginuid.val);
-		p->sessionid = BPF_CORE_READ(task, sessionid);
-	}
-	p->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-	p->start_ns = pa_task_start(task);
-	p->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(p->comm, sizeof(p->comm));
-}
-
 /* Has the last thread of @task's process begun to exit? Its descriptors
  * are about to close without a close syscall. */
 static __always_inline int pa_task_group_dead(struct task_struct *task)
@@ -63,7 +38,7 @@ static __always_inline int pa_task_group_dead(struct task_struct *task)
 	return BPF_CORE_READ(task, signal, live.counter) == 0;
 }
 
-/* pa_fill_proc for any task, not only the current one (iterators). */
+/* Who @task is: the current task at a hook, any task in an iterator. */
 static __always_inline void pa_fill_proc_of(struct pa_proc *p, struct task_struct *task)
 {
 	const struct cred *cred = BPF_CORE_READ(task, cred);
