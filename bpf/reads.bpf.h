@@ -44,12 +44,11 @@ static __always_inline int pa_file_matches(struct file *file, const struct pa_fi
 	       (__u64)BPF_CORE_READ(file, f_inode) == fv->inode;
 }
 
-/* Tell the agent to forget an open, and forget it here. */
-static __always_inline void pa_file_forget(__u64 file, __u64 open_seq)
+/* Tell the agent to forget an open. */
+static __always_inline void pa_file_forget_event(__u64 file, __u64 open_seq)
 {
 	struct pa_file_gone_event *e = pa_reserve(sizeof(*e));
 
-	bpf_map_delete_elem(&pa_files, &file);
 	if (!e)
 		return;
 	e->hdr.seq = 0;
@@ -57,6 +56,13 @@ static __always_inline void pa_file_forget(__u64 file, __u64 open_seq)
 	e->file = file;
 	e->open_seq = open_seq;
 	pa_submit(e, sizeof(*e));
+}
+
+/* ... and forget it here. */
+static __always_inline void pa_file_forget(__u64 file, __u64 open_seq)
+{
+	bpf_map_delete_elem(&pa_files, &file);
+	pa_file_forget_event(file, open_seq);
 }
 
 /* The tracked open behind @file, checked; NULL when not tracked. */
@@ -142,7 +148,6 @@ static __always_inline struct pa_hold_val *pa_account(struct task_struct *task, 
 	pa_fill_proc_of(&h->proc, task);
 	h->open_seq = fv->open_seq;
 	h->account_seq = __sync_fetch_and_add(&pa_account_seq, 1) + 1;
-	h->reported_ns = bpf_ktime_get_boot_ns();
 	h->file_ino = fv->ino;
 	h->file_dev = fv->dev;
 	h->watch_id = fv->watch_id;
@@ -197,8 +202,10 @@ static __always_inline void pa_fd_track(__u32 tgid, int fd, __u64 start, __u64 f
 	struct pa_fd_val nv = { .file = file, .open_seq = fv->open_seq, .start_ns = start };
 
 	if (v) {
-		if (v->file == file && v->open_seq == fv->open_seq && v->start_ns == start)
+		if (v->file == file && v->open_seq == fv->open_seq && v->start_ns == start) {
+			h->last_fd = fd;
 			return;
+		}
 		/* It held another file: that one lost an fd we missed. */
 		pa_fd_untrack(tgid, fd, start, PA_READ_REPLACED);
 	}
@@ -207,6 +214,7 @@ static __always_inline void pa_fd_track(__u32 tgid, int fd, __u64 start, __u64 f
 		return;
 	}
 	__sync_fetch_and_add(&h->fds, 1);
+	h->last_fd = fd;
 }
 
 /* Start tracking @file, just opened (or found open) as @fd by @task. */
@@ -224,11 +232,17 @@ static __always_inline __u32 pa_track_open(struct task_struct *task, struct file
 	};
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	__u64 start = pa_task_start(task);
+	struct pa_file_val *old;
 	struct pa_hold_val *h;
 
 	/* An O_PATH descriptor cannot be read. */
 	if (BPF_CORE_READ(file, f_mode) & PA_FMODE_PATH)
 		return 0;
+	old = bpf_map_lookup_elem(&pa_files, &key);
+	/* A reused struct file replaces an open the sweep never saw go: the
+	 * agent must forget that one's path (else its table only grows). */
+	if (old && old->open_seq != open_seq)
+		pa_file_forget_event(key, old->open_seq);
 	if (bpf_map_update_elem(&pa_files, &key, &fv, BPF_ANY)) {
 		pa_count(PA_CNT_FILES_FULL);
 		return PA_TRACK_FULL;
@@ -265,10 +279,8 @@ static __always_inline int pa_handle_read(struct task_struct *task, int fd, long
 		return 0;
 	/* Inherited, received or duplicated before we saw it: learn the fd.
 	 * Reads come through the same fd, mostly: skip the known one. */
-	if (h->last_fd != fd) {
+	if (h->last_fd != fd)
 		pa_fd_track(tgid, fd, start, (__u64)file, fv, h);
-		h->last_fd = fd;
-	}
 	now = bpf_ktime_get_boot_ns();
 	/* Threads of one process share the account: exact under contention. */
 	__sync_fetch_and_add(&h->calls, 1);
@@ -278,6 +290,7 @@ static __always_inline int pa_handle_read(struct task_struct *task, int fd, long
 		 * in a shell's child before exec would otherwise say "bash". */
 		pa_fill_proc_of(&h->proc, task);
 		h->first_ns = now;
+		h->reported_ns = now; /* "every 10 s while being read" */
 	}
 	h->last_ns = now;
 	pa_count(PA_CNT_READS);

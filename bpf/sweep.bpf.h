@@ -28,6 +28,9 @@
 #include "walk.bpf.h"
 #include "open.bpf.h"
 
+/* Set by the agent for its last sweep. */
+__u8 pa_stopping = 0;
+
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
 extern void bpf_task_release(struct task_struct *p) __ksym;
 
@@ -96,8 +99,9 @@ static __always_inline int pa_sweep_hold(const struct pa_hold_key *k, struct pa_
 		return 1;
 	}
 	/* Read since the last report and still open: report it now, so a
-	 * reader that stopped is never invisible until it closes. */
-	if (calls != h->reported_calls) {
+	 * reader that stopped is never invisible until it closes. Not at the
+	 * agent's stop: the final report follows from the maps at once. */
+	if (calls != h->reported_calls && !pa_stopping) {
 		h->reported_calls = calls;
 		h->reported_bytes = h->bytes;
 		h->reported_ns = bpf_ktime_get_boot_ns();

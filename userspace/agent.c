@@ -260,6 +260,24 @@ static void report_open_account(void *ctx, const struct pa_hold_key *k,
 	write_read(a, &ev);
 }
 
+/* The totals of every loss counter that is not zero, on one stderr line,
+ * from the same table the records use. */
+static void warn_losses(struct pa_agent *a, const uint64_t now[PA_CNT_MAX])
+{
+	char line[1024];
+	size_t len = 0;
+
+	for (int c = 0; c < PA_CNT_MAX && len < sizeof(line); c++)
+		if (counter_is_loss(c) && now[c])
+			len += (size_t)snprintf(line + len, sizeof(line) - len, " %s %llu",
+						counter_names[c], (unsigned long long)now[c]);
+	if (len < sizeof(line))
+		snprintf(line + len, sizeof(line) - len, " write_errors %llu decode_errors %llu",
+			 (unsigned long long)a->sink->write_errors,
+			 (unsigned long long)a->decode_errors);
+	pa_warn("losses (totals):%s", line);
+}
+
 /*
  * Losses since the last check, as one record and one warning. Events
  * missing by sequence (the kernel's last number minus those received) are
@@ -299,12 +317,7 @@ static void check_losses(struct pa_agent *a, bool final)
 	pa_jw_u64(&a->jw, "max_event_seq", a->max_event_seq);
 	pa_ocsf_agent_end(&a->jw);
 	emit(a);
-	pa_warn("losses: ring buffer full %llu, fd lookups %llu, paths truncated %llu, write "
-		"errors %llu, decode errors %llu (totals)",
-		(unsigned long long)now[PA_CNT_RINGBUF_FULL],
-		(unsigned long long)now[PA_CNT_FD_LOOKUP_FAILED],
-		(unsigned long long)now[PA_CNT_PATH_TRUNCATED],
-		(unsigned long long)a->sink->write_errors, (unsigned long long)a->decode_errors);
+	warn_losses(a, now);
 	memcpy(a->reported, now, sizeof(now));
 	a->reported_write_errors = a->sink->write_errors;
 	a->reported_decode_errors = a->decode_errors;
@@ -399,9 +412,10 @@ static void discover(struct pa_agent *a)
 			"reads are counted only after they are reopened",
 			strerror(-err));
 	else if (found)
-		pa_info("%llu file%s already open under the watches: their reads are counted "
+		pa_info("%llu file%s already open under the watches: %s reads are counted "
 			"from now on",
-			(unsigned long long)found, found == 1 ? " was" : "s were");
+			(unsigned long long)found, found == 1 ? " was" : "s were",
+			found == 1 ? "its" : "their");
 }
 
 int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)

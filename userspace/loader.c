@@ -345,6 +345,7 @@ int pa_bpf_each_account(struct pa_bpf *b,
 
 void pa_bpf_detach_hooks(struct pa_bpf *b)
 {
+	b->skel->bss->pa_stopping = 1;
 	for (size_t i = 0; i < b->n_links; i++)
 		bpf_link__destroy(b->links[i]);
 	b->n_links = 0;

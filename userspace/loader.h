@@ -58,7 +58,8 @@ int pa_bpf_each_account(struct pa_bpf *b,
 			void *ctx);
 
 /* Detach the syscall, exit and exec hooks (iterators stay): the accounts
- * stop changing, so the stop can report them exactly. */
+ * stop changing, so the stop can report them exactly; the sweeps from now
+ * on end accounts but send no progress reports. */
 void pa_bpf_detach_hooks(struct pa_bpf *b);
 
 /* Sum of each per-CPU counter. 0, or -errno. */

@@ -1097,6 +1097,31 @@ static void test_agent_stop_reports_files_still_open(void **state)
 	assert_int_equal(h_stop(&S), 0);
 	close(fd);
 	assert_final(final_read(path, getpid(), 0), 123, 1, "agent_stop");
+	/* The stop's own sweep sends no progress report of the same counts. */
+	assert_int_equal(count(is_progress_read_by, path, getpid()), 0);
+}
+
+/* A struct file freed and reused by the next open of the same file must
+ * not leave the first open's path behind in the agent. */
+static void test_reopening_a_file_does_not_grow_the_agents_open_table(void **state)
+{
+	char path[PATH_MAX];
+	json_object *stop;
+
+	start_own_agent(NULL);
+	watched_file(path, "reopened.txt", FILE_SIZE);
+	for (int i = 0; i < 500; i++) {
+		int fd = open_ro(path);
+
+		read_n(fd, 10);
+		close(fd);
+	}
+	assert_int_equal(h_stop(&S), 0);
+	stop = h_wait(&S, h_is_activity, "Stop", 0);
+	assert_non_null(stop);
+	/* Every one was closed: at most a file the sweep has not yet seen go. */
+	assert_true(h_int(stop, "unmapped.read_accounting.opens_tracked_at_stop") <= 2);
+	assert_int_equal(count(is_final_read_by, path, getpid()), 500);
 }
 
 /* ---- a full file table ---- */
@@ -1243,6 +1268,7 @@ int main(void)
 		OWN(test_close_on_exec_ends_the_account_while_the_process_lives),
 		OWN(test_file_open_before_start_is_discovered_and_later_reads_counted),
 		OWN(test_agent_stop_reports_files_still_open),
+		OWN(test_reopening_a_file_does_not_grow_the_agents_open_table),
 		OWN(test_full_file_table_is_recorded_and_counted_as_loss),
 		OWN(test_sweep_interval_outside_1_to_3600_is_a_usage_error),
 		OWN(test_max_open_files_outside_1024_to_4194304_is_a_usage_error),
