@@ -12,20 +12,22 @@ ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 # Debian packages the build, the tests and the benchmarks use.
 DEB_PACKAGES := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
-                libcmocka-dev pkg-config gcc make e2fsprogs util-linux
+                libcmocka-dev libssl-dev pkg-config gcc make e2fsprogs util-linux
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 HARDEN     := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CPPFLAGS   := -Iinclude -I$(BUILD) -Iuserspace -D_GNU_SOURCE
 CFLAGS     ?= -O2 -g
-LIBS       := -lbpf -lelf -lz
+LIBS       := -lbpf -lelf -lz -lcrypto
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 LDHARDEN   := -pie -Wl,-z,relro,-z,now
 
 CORE_SRCS  := pathenc.c jsonw.c paths.c decode.c ocsf.c options.c log.c opens.c \
+              chain.c gzmember.c store.c verify.c \
               sink_jsonl.c sink_memory.c clock.c notify.c
 AGENT_SRCS := $(CORE_SRCS) loader.c watch.c agent.c phiauditd.c
+CLI_SRCS   := $(CORE_SRCS) phiaudit.c
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_HDRS   := $(wildcard bpf/*.bpf.h) $(wildcard include/phiaudit/*.h)
 US_HDRS    := $(wildcard userspace/*.h) $(wildcard include/phiaudit/*.h)
@@ -34,6 +36,8 @@ OPT_OBJS   := $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_OBJS   := $(AGENT_SRCS:%.c=$(SAN)/obj/%.o)
 SAN_CORE   := $(CORE_SRCS:%.c=$(SAN)/obj/%.o)
 SAN_LIBOBJ := $(filter-out $(SAN)/obj/phiauditd.o,$(SAN_OBJS))
+CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+SAN_CLI    := $(CLI_SRCS:%.c=$(SAN)/obj/%.o)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(SAN)/tests/%,$(wildcard tests/unit/test_*.c))
 INTEG_TESTS:= $(patsubst tests/integration/%.c,$(SAN)/tests/%,$(wildcard tests/integration/integ_*.c))
@@ -41,7 +45,7 @@ HELPERS    := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/h
 BENCHES    := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(filter-out %.bpf.c,$(wildcard tests/bench/*.c)))
 
 .PHONY: all deps test unit integration bench demo clean install-deps
-all: $(BUILD)/phiauditd
+all: $(BUILD)/phiauditd $(BUILD)/phiaudit
 
 # ---- dependencies: installed from Debian when missing (root), else listed
 deps:
@@ -75,6 +79,9 @@ $(BUILD)/obj/%.o: userspace/%.c $(US_HDRS) $(BUILD)/phiaudit.skel.h | $(BUILD)/o
 $(BUILD)/phiauditd: $(OPT_OBJS)
 	$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS)
 
+$(BUILD)/phiaudit: $(CLI_OBJS)
+	$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ -lz -lcrypto
+
 # ---- userspace with ASan+UBSan, for every test
 $(SAN)/obj/%.o: userspace/%.c $(US_HDRS) $(BUILD)/phiaudit.skel.h | $(SAN)/obj
 	$(CC) $(CPPFLAGS) $(SAN_FLAGS) $(WARN) -c $< -o $@
@@ -82,9 +89,12 @@ $(SAN)/obj/%.o: userspace/%.c $(US_HDRS) $(BUILD)/phiaudit.skel.h | $(SAN)/obj
 $(SAN)/phiauditd: $(SAN_OBJS)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LIBS)
 
+$(SAN)/phiaudit: $(SAN_CLI)
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lz -lcrypto
+
 $(SAN)/tests/%: tests/unit/%.c $(SAN_CORE) tests/unit/*.h | $(SAN)/tests
 	$(CC) $(CPPFLAGS) -Itests/unit $(SAN_FLAGS) $(WARN) -DPA_SOURCE_DIR='"$(CURDIR)"' \
-	  -o $@ $< $(SAN_CORE) -lcmocka -ljson-c
+	  -o $@ $< $(SAN_CORE) -lcmocka -ljson-c -lz -lcrypto
 
 $(SAN)/tests/%: tests/integration/%.c tests/integration/*.h $(SAN_LIBOBJ) | $(SAN)/tests
 	$(CC) $(CPPFLAGS) -Itests/integration $(SAN_FLAGS) $(WARN) -DPA_BUILD_DIR='"$(CURDIR)/$(BUILD)"' \
@@ -111,7 +121,7 @@ $(BUILD) $(BUILD)/obj $(SAN)/obj $(SAN)/tests $(BUILD)/helpers $(BUILD)/bench:
 
 # ---- entry points
 test: deps
-	$(MAKE) --no-print-directory $(SAN)/phiauditd $(UNIT_TESTS) $(INTEG_TESTS) $(HELPERS)
+	$(MAKE) --no-print-directory $(SAN)/phiauditd $(SAN)/phiaudit $(UNIT_TESTS) $(INTEG_TESTS) $(HELPERS)
 	@sh tests/run.sh $(BUILD)
 
 unit: deps
@@ -123,8 +133,8 @@ bench: deps
 	@sh tests/bench/run.sh $(BUILD)
 
 demo: deps
-	$(MAKE) --no-print-directory $(BUILD)/phiauditd
-	@sh deploy/demo.sh $(BUILD)/phiauditd
+	$(MAKE) --no-print-directory $(BUILD)/phiauditd $(BUILD)/phiaudit
+	@sh deploy/demo.sh $(BUILD)/phiauditd $(BUILD)/phiaudit
 
 clean:
 	rm -rf $(BUILD)

@@ -6,9 +6,13 @@
 # directory is touched.
 set -eu
 agent=${1:-build/phiauditd}
+cli=${2:-build/phiaudit}
 demo=${PHIAUDIT_DEMO_DIR:-/tmp/phiaudit-demo}
 phi="$demo/srv/phi"
 out="$demo/records.jsonl"
+logs="$demo/log"
+# A demo keeps its chain key beside the log; a real host must not.
+key="$demo/chain.key"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "demo: run as root (sudo make demo): the agent loads BPF programs" >&2
@@ -31,8 +35,12 @@ chmod 600 "$phi/patients/1003/psych-notes.txt"
 printf 'not patient data\n' > "$demo/elsewhere/readme.txt"
 ln -s "$phi/patients/1001/chart.csv" "$demo/elsewhere/shortcut.csv"
 
+echo "== creating the log's chain key (a real host keeps it off the host)"
+"$agent" --init-key --log-dir "$logs" > "$key" 2> /dev/null
+chmod 600 "$key"
+echo
 echo "== watching $phi (synthetic records for 5 patients)"
-"$agent" --watch "$phi" --jsonl "$out" 2> "$demo/agent.log" &
+"$agent" --watch "$phi" --log-dir "$logs" --jsonl "$out" 2> "$demo/agent.log" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT INT TERM
 n=0
@@ -82,6 +90,11 @@ kill "$pid"
 wait "$pid" || true
 trap - EXIT INT TERM
 echo
-echo "== the agent stopped; every record, in full (OCSF JSON lines):"
-echo "   $out"
-echo "   e.g.: tail -n 2 $out"
+echo "== the agent stopped; the audit log (gzip, sealed in a hash chain):"
+ls -l "$logs" | sed 's/^/   /'
+echo
+echo "== is it complete and unaltered?  $cli verify --key-file $key $logs"
+"$cli" verify --key-file "$key" "$logs" | sed 's/^/   /'
+echo
+echo "== every record, in full (OCSF JSON lines):"
+echo "   zcat $logs/*.json.gz     (the same records, live: $out)"

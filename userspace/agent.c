@@ -2,6 +2,7 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "decode.h"
 #include "log.h"
 #include "notify.h"
+#include "store.h"
 
 static const char *const counter_names[PA_CNT_MAX] = PA_COUNTER_NAMES;
 
@@ -29,9 +31,19 @@ static void emit(struct pa_agent *a)
 		pa_warn("a record could not be encoded (out of memory): counted as lost");
 		a->decode_errors++;
 	} else {
-		a->sink->ops->write(a->sink, a->jw.buf, a->jw.len);
+		for (size_t i = 0; i < a->n_sinks; i++)
+			a->sinks[i]->ops->write(a->sinks[i], a->jw.buf, a->jw.len, a->record_seq);
 	}
 	pa_jw_reset(&a->jw);
+}
+
+static uint64_t write_errors(const struct pa_agent *a)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < a->n_sinks; i++)
+		n += a->sinks[i]->write_errors;
+	return n;
 }
 
 static void agent_record_begin(struct pa_agent *a, enum pa_agent_activity id, const char *name,
@@ -273,7 +285,7 @@ static void warn_losses(struct pa_agent *a, const uint64_t now[PA_CNT_MAX])
 						counter_names[c], (unsigned long long)now[c]);
 	if (len < sizeof(line))
 		snprintf(line + len, sizeof(line) - len, " write_errors %llu decode_errors %llu",
-			 (unsigned long long)a->sink->write_errors,
+			 (unsigned long long)write_errors(a),
 			 (unsigned long long)a->decode_errors);
 	pa_warn("losses (totals):%s", line);
 }
@@ -299,7 +311,7 @@ static void check_losses(struct pa_agent *a, bool final)
 	unexplained = missing > now[PA_CNT_RINGBUF_FULL] ? missing - now[PA_CNT_RINGBUF_FULL] : 0;
 	for (int c = 0; c < PA_CNT_MAX; c++)
 		any |= counter_is_loss(c) && now[c] != a->reported[c];
-	any |= a->sink->write_errors != a->reported_write_errors;
+	any |= write_errors(a) != a->reported_write_errors;
 	any |= a->decode_errors != a->reported_decode_errors;
 	any |= unexplained != a->reported_unexplained;
 	if (!any)
@@ -309,7 +321,7 @@ static void check_losses(struct pa_agent *a, bool final)
 	for (int c = 0; c < PA_CNT_MAX; c++)
 		if (counter_is_loss(c))
 			pa_jw_u64(&a->jw, counter_names[c], now[c] - a->reported[c]);
-	pa_jw_u64(&a->jw, "write_errors", a->sink->write_errors - a->reported_write_errors);
+	pa_jw_u64(&a->jw, "write_errors", write_errors(a) - a->reported_write_errors);
 	pa_jw_u64(&a->jw, "decode_errors", a->decode_errors - a->reported_decode_errors);
 	pa_jw_obj_close(&a->jw);
 	pa_jw_u64(&a->jw, "events_missing_by_sequence", missing);
@@ -319,7 +331,7 @@ static void check_losses(struct pa_agent *a, bool final)
 	emit(a);
 	warn_losses(a, now);
 	memcpy(a->reported, now, sizeof(now));
-	a->reported_write_errors = a->sink->write_errors;
+	a->reported_write_errors = write_errors(a);
 	a->reported_decode_errors = a->decode_errors;
 	a->reported_unexplained = unexplained;
 }
@@ -356,6 +368,37 @@ static void tick(struct pa_agent *a, bool final)
 	check_losses(a, final);
 }
 
+/* What the log store found or did (recovery, retention, write failures):
+ * each becomes a record of its own, in the log it describes. */
+static void record_store_events(struct pa_agent *a)
+{
+	struct pa_store_event ev;
+	uint64_t now;
+
+	if (!a->store)
+		return;
+	while (pa_store_next_event(a->store, &ev)) {
+		now = pa_boot_to_utc(a->clock_offset, pa_clock_boot_ns());
+		pa_ocsf_store_event(&a->jw, &a->host, now, ++a->record_seq, &ev);
+		emit(a);
+	}
+}
+
+static void flush_sinks(struct pa_agent *a)
+{
+	for (size_t i = 0; i < a->n_sinks; i++) {
+		int rc = a->sinks[i]->ops->flush(a->sinks[i]);
+
+		if (rc && a->sinks[i] == a->store && a->opt->exit_on_write_error &&
+		    !a->store_failing) {
+			pa_warn("%s: %s; stopping (--exit-on-write-error)", a->opt->log_dir,
+				strerror(-rc));
+			a->store_failing = true;
+		}
+	}
+	record_store_events(a);
+}
+
 static void write_start(struct pa_agent *a)
 {
 	agent_record_begin(a, PA_AGENT_START, "Start", "phiauditd started");
@@ -366,6 +409,16 @@ static void write_start(struct pa_agent *a)
 	if (a->bpf.missing[0])
 		pa_jw_str(&a->jw, "unaudited_syscalls", a->bpf.missing);
 	pa_jw_u64(&a->jw, "ring_buffer_mb", a->opt->ring_buffer_mb);
+	if (a->store) {
+		struct pa_store_stats st;
+
+		pa_store_get_stats(a->store, &st);
+		pa_jw_obj_open(&a->jw, "log_store");
+		pa_jw_str(&a->jw, "dir", a->opt->log_dir);
+		pa_jw_u64(&a->jw, "chain_next_index", st.chain_index);
+		pa_jw_u64(&a->jw, "flush_interval_ms", a->opt->flush_interval_ms);
+		pa_jw_obj_close(&a->jw);
+	}
 	write_watches(a);
 	pa_ocsf_agent_end(&a->jw);
 	emit(a);
@@ -383,7 +436,7 @@ static void write_stop(struct pa_agent *a)
 	pa_jw_obj_open(&a->jw, "counters");
 	for (int i = 0; i < PA_CNT_MAX; i++)
 		pa_jw_u64(&a->jw, counter_names[i], c[i]);
-	pa_jw_u64(&a->jw, "write_errors", a->sink->write_errors);
+	pa_jw_u64(&a->jw, "write_errors", write_errors(a));
 	pa_jw_u64(&a->jw, "decode_errors", a->decode_errors);
 	pa_jw_u64(&a->jw, "denied_outside_dropped", a->denied_outside);
 	pa_jw_u64(&a->jw, "reads_unknown_open", a->reads_unknown_open);
@@ -418,6 +471,53 @@ static void discover(struct pa_agent *a)
 			found == 1 ? "its" : "their");
 }
 
+/* --log-group: a name or a number; NULL keeps root's group. */
+static int pa_log_group(const char *name, gid_t *gid, char *err, size_t errlen)
+{
+	struct group *g;
+	char *end;
+	unsigned long v;
+
+	*gid = (gid_t)-1;
+	if (!name)
+		return 0;
+	errno = 0;
+	g = getgrnam(name);
+	if (g) {
+		*gid = g->gr_gid;
+		return 0;
+	}
+	v = strtoul(name, &end, 10);
+	if (*name && !*end && v < (gid_t)-1) {
+		*gid = (gid_t)v;
+		return 0;
+	}
+	snprintf(err, errlen, "'%s': no such group%s%s", name, errno ? ": " : "",
+		 errno ? strerror(errno) : "");
+	return -1;
+}
+
+static void open_store(struct pa_agent *a)
+{
+	const struct pa_options *opt = a->opt;
+	struct pa_store_config cfg;
+	char err[1024];
+
+	pa_store_config_defaults(&cfg, opt->log_dir);
+	if (pa_log_group(opt->log_group, &cfg.gid, err, sizeof(err)))
+		pa_fatal("--log-group %s", err);
+	cfg.flush_interval_ms = opt->flush_interval_ms;
+	cfg.rotate_bytes = opt->rotate_size_mb << 20;
+	cfg.rotate_age_s = opt->rotate_age_h * 3600;
+	cfg.retain_age_s = opt->retain_days * 86400;
+	cfg.retain_bytes = opt->retain_size_mb << 20;
+	cfg.level = (int)opt->compress_level;
+	a->store = pa_store_open(&cfg, err, sizeof(err));
+	if (!a->store)
+		pa_fatal("--log-dir %s", err);
+	a->sinks[a->n_sinks++] = a->store;
+}
+
 int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 {
 	char err[4096];
@@ -437,15 +537,20 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 			pa_fatal("--watch %s", err);
 	}
 	/* Last: a bad --watch leaves no empty log file behind. */
-	a->sink = pa_sink_jsonl_open(opt->jsonl, err, sizeof(err));
-	if (!a->sink)
-		pa_fatal("--jsonl %s", err);
+	if (strcmp(opt->log_dir, "none"))
+		open_store(a);
+	if (opt->jsonl) {
+		a->sinks[a->n_sinks] = pa_sink_jsonl_open(opt->jsonl, err, sizeof(err));
+		if (!a->sinks[a->n_sinks])
+			pa_fatal("--jsonl %s", err);
+		a->n_sinks++;
+	}
 	a->rb = ring_buffer__new(pa_bpf_events_fd(&a->bpf), on_event, a, NULL);
 	if (!a->rb)
 		pa_fatal("ring buffer: %s", strerror(errno));
 	write_start(a);
 	discover(a);
-	a->sink->ops->flush(a->sink);
+	flush_sinks(a);
 	if (a->watches.n == 0)
 		pa_warn("nothing is watched: no --watch given; every open is ignored");
 	pa_info("ready: watching %zu director%s with the %s hook%s", a->watches.n,
@@ -463,7 +568,7 @@ int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 {
 	int failed = 0;
 
-	while (!*stop) {
+	while (!*stop && !a->store_failing) {
 		int rc = ring_buffer__poll(a->rb, 100);
 
 		if (rc < 0 && rc != -EINTR) {
@@ -485,7 +590,7 @@ int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 		}
 		if (pa_clock_boot_ns() >= a->next_sweep_ns)
 			sweep(a);
-		a->sink->ops->flush(a->sink);
+		flush_sinks(a);
 	}
 	pa_notify("STOPPING=1");
 	/* Freeze the accounts, settle the ones the sweep can end (dead
@@ -498,8 +603,8 @@ int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 			"those of the latest progress records");
 	tick(a, true);
 	write_stop(a);
-	a->sink->ops->flush(a->sink);
-	return failed;
+	flush_sinks(a);
+	return failed || a->store_failing;
 }
 
 void pa_agent_free(struct pa_agent *a)
@@ -508,7 +613,7 @@ void pa_agent_free(struct pa_agent *a)
 	pa_watch_clear(&a->watches, &a->bpf);
 	pa_bpf_stop(&a->bpf);
 	pa_opens_free(&a->opens);
-	if (a->sink)
-		a->sink->ops->close(a->sink);
+	for (size_t i = 0; i < a->n_sinks; i++)
+		a->sinks[i]->ops->close(a->sinks[i]);
 	pa_jw_free(&a->jw);
 }

@@ -27,7 +27,10 @@ struct pa_agent {
 	struct pa_bpf bpf;
 	struct pa_watchset watches;
 	struct ring_buffer *rb;
-	struct pa_sink *sink;
+	struct pa_sink *sinks[2];      /* the log store and/or live JSONL */
+	size_t n_sinks;
+	struct pa_sink *store;	       /* sinks[0] when the log store is on */
+	bool store_failing;	       /* --exit-on-write-error: stop */
 	struct pa_jw jw;
 	struct pa_host_info host;
 	char hostname[256];

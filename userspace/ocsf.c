@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "phiaudit/syscalls.h"
+#include "store.h"
 
 void pa_format_time(char *buf, size_t n, uint64_t utc_ns)
 {
@@ -421,4 +422,93 @@ void pa_ocsf_agent_end(struct pa_jw *w)
 	pa_jw_obj_close(w); /* unmapped */
 	pa_jw_obj_close(w);
 	pa_jw_newline(w);
+}
+
+static void write_time_field(struct pa_jw *w, const char *key, uint64_t utc_ns)
+{
+	char buf[40];
+
+	if (!utc_ns)
+		return;
+	pa_format_time(buf, sizeof(buf), utc_ns);
+	pa_jw_str(w, key, buf);
+}
+
+void pa_ocsf_store_event(struct pa_jw *w, const struct pa_host_info *h, uint64_t time_ns,
+			 uint64_t record_seq, const struct pa_store_event *ev)
+{
+	char hex[2 * PA_CHAIN_HASH_LEN + 1];
+
+	switch (ev->kind) {
+	case PA_STORE_RECOVERED:
+		pa_ocsf_agent_begin(w, h, time_ns, record_seq, PA_AGENT_OTHER, "Log Recovered",
+				    "the last run did not stop cleanly: its log was recovered "
+				    "and the chain goes on");
+		pa_jw_obj_open(w, "log_store");
+		pa_jw_bool(w, "previous_stop_clean", false);
+		if (ev->file[0])
+			pa_jw_str(w, "file", ev->file);
+		pa_jw_u64(w, "bytes_cut", ev->bytes);
+		if (ev->partial[0])
+			pa_jw_str(w, "partial_file", ev->partial);
+		pa_jw_u64(w, "members_recovered", ev->members);
+		write_time_field(w, "last_sealed_time_dt", ev->since_ns);
+		pa_jw_u64(w, "chain_next_index", ev->chain_index);
+		pa_jw_obj_close(w);
+		break;
+	case PA_STORE_RESUMED:
+		pa_ocsf_agent_begin(w, h, time_ns, record_seq, PA_AGENT_OTHER, "Log Resumed",
+				    "the chain goes on from the last clean stop");
+		pa_jw_obj_open(w, "log_store");
+		pa_jw_bool(w, "previous_stop_clean", true);
+		if (ev->file[0])
+			pa_jw_str(w, "file", ev->file);
+		pa_jw_u64(w, "chain_next_index", ev->chain_index);
+		pa_jw_obj_close(w);
+		break;
+	case PA_STORE_RETENTION:
+		pa_ocsf_agent_begin(w, h, time_ns, record_seq, PA_AGENT_OTHER, "Retention Deletion",
+				    "a rotated log file was deleted by the retention policy");
+		pa_jw_obj_open(w, "retention");
+		pa_jw_str(w, "file", ev->file);
+		pa_jw_str(w, "reason", ev->reason ? ev->reason : "unknown");
+		pa_jw_u64(w, "bytes", ev->bytes);
+		write_time_field(w, "first_time_dt", ev->since_ns);
+		write_time_field(w, "last_time_dt", ev->until_ns);
+		/* verify reads these two to accept the missing members */
+		if (ev->chain_known) {
+			pa_hex(ev->chain_tag, PA_CHAIN_HASH_LEN, hex);
+			pa_jw_u64(w, "chain_last_index", ev->chain_index);
+			pa_jw_str(w, "chain_last_tag", hex);
+		}
+		pa_jw_obj_close(w);
+		break;
+	case PA_STORE_WRITE_RESUMED:
+		pa_ocsf_agent_begin(w, h, time_ns, record_seq, PA_AGENT_OTHER, "Log Write Resumed",
+				    ev->records ? "the log could not be written for a while: records "
+						  "were lost"
+						: "the log could not be written for a while: "
+						  "nothing was lost");
+		pa_jw_obj_open(w, "write_failure");
+		write_time_field(w, "since_dt", ev->since_ns);
+		write_time_field(w, "until_dt", ev->until_ns);
+		pa_jw_str(w, "error", strerror(ev->error));
+		pa_jw_u64(w, "records_lost", ev->records);
+		pa_jw_u64(w, "bytes_lost", ev->bytes);
+		if (ev->records) {
+			pa_jw_u64(w, "first_lost_sequence", ev->first_seq);
+			pa_jw_u64(w, "last_lost_sequence", ev->last_seq);
+		}
+		pa_jw_obj_close(w);
+		break;
+	case PA_STORE_UNVERIFIED:
+		pa_ocsf_agent_begin(w, h, time_ns, record_seq, PA_AGENT_OTHER, "Log Unverified",
+				    "recovery found a member the chain does not accept: run "
+				    "phiaudit verify");
+		pa_jw_obj_open(w, "log_store");
+		pa_jw_str(w, "file", ev->file);
+		pa_jw_obj_close(w);
+		break;
+	}
+	pa_ocsf_agent_end(w);
 }

@@ -70,6 +70,11 @@ void pa_ocsf_agent_begin(struct pa_jw *w, const struct pa_host_info *h, uint64_t
 			 const char *message);
 void pa_ocsf_agent_end(struct pa_jw *w);
 
+/* What the log store reports (recovery, retention, write failures). */
+struct pa_store_event;
+void pa_ocsf_store_event(struct pa_jw *w, const struct pa_host_info *h, uint64_t time_ns,
+			 uint64_t record_seq, const struct pa_store_event *ev);
+
 /* Helpers shared with other encoders; exposed for tests. */
 void pa_format_time(char *buf, size_t n, uint64_t utc_ns); /* ISO 8601 Z */
 void pa_format_open_flags(char *buf, size_t n, uint64_t flags);

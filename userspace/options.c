@@ -19,8 +19,34 @@ static const char *const hook_choices[] = { "auto", "tp_btf", "raw_tp", "tracepo
 const struct pa_option pa_option_table[] = {
 	{ "watch", 'w', PA_OPT_PATH_LIST, OFF(watch), 0, 0, NULL, NULL, true, "DIR",
 	  "audit every open below DIR (any depth); repeat for more directories" },
-	{ "jsonl", 'o', PA_OPT_STRING, OFF(jsonl), 0, 0, NULL, "-", false, "FILE",
-	  "write records as JSON lines to FILE (mode 0640, appended), or - for stdout" },
+	{ "log-dir", 'd', PA_OPT_STRING, OFF(log_dir), 0, 0, NULL, "/var/log/phiaudit", false, "DIR",
+	  "the audit log: gzip files, one member a flush interval, sealed in a hash chain "
+	  "(run --init-key once first); 'none' for no log store (then --jsonl is needed)" },
+	{ "init-key", 0, PA_OPT_FLAG, OFF(init_key), 0, 0, NULL, NULL, false, NULL,
+	  "create the log directory's chain key, print it once on stdout (keep it off this host: "
+	  "phiaudit verify needs it) and exit" },
+	{ "log-group", 0, PA_OPT_STRING, OFF(log_group), 0, 0, NULL, NULL, false, "GROUP",
+	  "group that may read the log (directory 0750, files 0640); default: root's" },
+	{ "flush-interval-ms", 0, PA_OPT_UINT, OFF(flush_interval_ms), 10, 60000, NULL, "1000",
+	  false, "MS",
+	  "close, fsync and seal a gzip member at least this often: what a crash can lose (10-60000)" },
+	{ "rotate-size-mb", 0, PA_OPT_UINT, OFF(rotate_size_mb), 0, 1048576, NULL, "64", false, "MB",
+	  "start a new log file when the active one reaches this size (0: never)" },
+	{ "rotate-age-hours", 0, PA_OPT_UINT, OFF(rotate_age_h), 0, 87600, NULL, "24", false, "HOURS",
+	  "... or this age (0: never)" },
+	{ "retain-days", 0, PA_OPT_UINT, OFF(retain_days), 0, 36500, NULL, "2190", false, "DAYS",
+	  "delete rotated log files whose last record is older (0: never; default 6 years)" },
+	{ "retain-size-mb", 0, PA_OPT_UINT, OFF(retain_size_mb), 0, UINT64_MAX >> 20, NULL, "0", false,
+	  "MB", "delete the oldest rotated files while the log holds more (0: no limit)" },
+	{ "compress-level", 0, PA_OPT_UINT, OFF(compress_level), 1, 9, NULL, "6", false, "N",
+	  "gzip level, 1 (fastest) to 9 (smallest)" },
+	{ "exit-on-write-error", 0, PA_OPT_FLAG, OFF(exit_on_write_error), 0, 0, NULL, NULL, false,
+	  NULL,
+	  "stop (exit 1) when the log cannot be written, instead of keeping records in memory "
+	  "and retrying" },
+	{ "jsonl", 'o', PA_OPT_STRING, OFF(jsonl), 0, 0, NULL, NULL, false, "FILE",
+	  "also write records as JSON lines to FILE (mode 0640, appended), or - for stdout: "
+	  "for shippers that cannot read gzip" },
 	{ "ring-buffer-mb", 0, PA_OPT_UINT, OFF(ring_buffer_mb), 1, 1024, NULL, "16", false, "MB",
 	  "kernel ring buffer size in MiB, a power of two (1-1024)" },
 	{ "stats-interval", 0, PA_OPT_UINT, OFF(stats_interval_s), 1, 3600, NULL, "1", true, "SECONDS",
@@ -156,12 +182,14 @@ void pa_options_usage(FILE *out)
 		"watch is in force; SIGINT or SIGTERM drains pending events and exits 0.\n"
 		"\n"
 		"Examples:\n"
-		"  Watch one tree, records on stdout:\n"
-		"    sudo phiauditd --watch /srv/phi\n"
-		"  Two trees, records appended to a file:\n"
-		"    sudo phiauditd -w /srv/phi -w /var/lib/ehr/exports --jsonl /var/log/phiaudit/open.jsonl\n"
-		"  Follow who opens patient files, as they do:\n"
-		"    sudo phiauditd -w /srv/phi | jq -c '{t: .time_dt, who: .actor.process.name, file: .file.path}'\n"
+		"  Once, before the first start: create the chain key, keep it off the host:\n"
+		"    sudo phiauditd --init-key > /media/offline/phiaudit.key\n"
+		"  Watch two trees into /var/log/phiaudit:\n"
+		"    sudo phiauditd -w /srv/phi -w /var/lib/ehr/exports\n"
+		"  Follow who opens patient files, as they do (and keep the log):\n"
+		"    sudo phiauditd -w /srv/phi --jsonl - | jq -c '{t: .time_dt, who: .actor.process.name, file: .file.path}'\n"
+		"  Check the log is complete and unaltered:\n"
+		"    phiaudit verify --key-file /media/offline/phiaudit.key /var/log/phiaudit\n"
 		"\n"
 		"See phiauditd(8) and docs/records.md for the record layout.\n");
 }
@@ -235,6 +263,14 @@ int pa_options_parse(struct pa_options *o, int argc, char **argv)
 	if (o->ring_buffer_mb & (o->ring_buffer_mb - 1)) {
 		fprintf(stderr, "%s: --ring-buffer-mb: %llu is not a power of two\n", pa_progname,
 			(unsigned long long)o->ring_buffer_mb);
+		return -1;
+	}
+	if (!o->init_key && !strcmp(o->log_dir, "none") && !o->jsonl) {
+		fprintf(stderr, "%s: no output: --log-dir none needs --jsonl FILE\n", pa_progname);
+		return -1;
+	}
+	if (o->init_key && !strcmp(o->log_dir, "none")) {
+		fprintf(stderr, "%s: --init-key needs a --log-dir\n", pa_progname);
 		return -1;
 	}
 	pa_verbose = o->verbose;

@@ -24,7 +24,14 @@ enum pa_hook_backend {
 struct pa_options {
 	const char *watch[PA_MAX_CLI_WATCHES];
 	size_t n_watch;
-	const char *jsonl;	  /* path, or "-" for stdout */
+	const char *jsonl;	  /* path, "-" for stdout, or NULL */
+	const char *log_dir;	  /* the log store, or "none" */
+	const char *log_group;	  /* NULL: root's */
+	bool init_key;		  /* create the chain key and exit */
+	uint64_t flush_interval_ms;
+	uint64_t rotate_size_mb, rotate_age_h, retain_days, retain_size_mb;
+	uint64_t compress_level;
+	bool exit_on_write_error;
 	uint64_t ring_buffer_mb;
 	uint64_t stats_interval_s;
 	uint64_t sweep_interval_s; /* read accounts: idle reports, missed closes */

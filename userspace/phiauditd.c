@@ -16,6 +16,7 @@
 #include "agent.h"
 #include "log.h"
 #include "options.h"
+#include "store.h"
 
 static volatile sig_atomic_t stop_requested, hup_requested;
 
@@ -67,6 +68,28 @@ static void check_btf(void)
 		 strerror(errno));
 }
 
+/* --init-key: the key on stdout alone (so it can be redirected to a file
+ * or a removable disk), what to do with it on stderr. */
+static int init_key(const struct pa_options *opt)
+{
+	char hex[2 * PA_CHAIN_KEY_LEN + 1], err[1024];
+
+	if (pa_store_init_key(opt->log_dir, (gid_t)-1, hex, err, sizeof(err))) {
+		fprintf(stderr, "%s: --init-key: %s\n", pa_progname, err);
+		return 1;
+	}
+	printf("%s\n", hex);
+	fflush(stdout);
+	pa_wipe(hex, sizeof(hex));
+	fprintf(stderr,
+		"%s: the chain key for %s is the line above, shown this once. Keep it off this\n"
+		"host (a password safe, or paper in a locked drawer): 'phiaudit verify --key-file\n"
+		"FILE %s' needs it to prove the log complete and unaltered. The host keeps only\n"
+		"keys derived from it, which cannot re-seal older records.\n",
+		pa_progname, opt->log_dir, opt->log_dir);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct pa_options opt;
@@ -77,6 +100,8 @@ int main(int argc, char **argv)
 	rc = pa_options_parse(&opt, argc, argv);
 	if (rc)
 		return rc > 0 ? 0 : 2;
+	if (opt.init_key)
+		return init_key(&opt);
 	check_privileges();
 	check_btf();
 	install_signals();

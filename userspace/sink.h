@@ -13,8 +13,9 @@
 struct pa_sink;
 
 struct pa_sink_ops {
-	/* Queue one or more whole records. 0, or -errno (counted). */
-	int (*write)(struct pa_sink *s, const char *buf, size_t len);
+	/* Queue one whole record (@seq: its metadata.sequence, 0 if none).
+	 * 0, or -errno (counted). */
+	int (*write)(struct pa_sink *s, const char *buf, size_t len, uint64_t seq);
 	/* Push queued records to the file or socket. 0, or -errno. */
 	int (*flush)(struct pa_sink *s);
 	void (*close)(struct pa_sink *s);

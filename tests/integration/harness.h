@@ -164,8 +164,11 @@ static inline void h_init(struct harness *h)
  */
 static inline int h_start_argv(struct harness *h, const char *const *extra)
 {
-	const char *argv[32] = { h_agent_path(), "--watch", h->watch, "--jsonl", h->out };
-	size_t n = 5;
+	/* The log store has tests of its own (integ_store.c); these read
+	 * the live JSONL. */
+	const char *argv[32] = { h_agent_path(), "--watch", h->watch, "--jsonl", h->out,
+				 "--log-dir", "none" };
+	size_t n = 7;
 
 	for (; extra && *extra && n < 30; extra++)
 		argv[n++] = *extra;

@@ -111,7 +111,16 @@ static void test_defaults_are_the_documented_values(void **state)
 	memset(&o, 0xa5, sizeof(o));
 	pa_options_defaults(&o);
 	assert_int_equal(o.n_watch, 0);
-	assert_string_equal(o.jsonl, "-");
+	assert_null(o.jsonl);
+	assert_string_equal(o.log_dir, "/var/log/phiaudit");
+	assert_int_equal(o.flush_interval_ms, 1000);
+	assert_int_equal(o.rotate_size_mb, 64);
+	assert_int_equal(o.rotate_age_h, 24);
+	assert_int_equal(o.retain_days, 2190);
+	assert_int_equal(o.retain_size_mb, 0);
+	assert_int_equal(o.compress_level, 6);
+	assert_false(o.init_key);
+	assert_false(o.exit_on_write_error);
 	assert_int_equal(o.ring_buffer_mb, 16);
 	assert_int_equal(o.stats_interval_s, 1);
 	assert_int_equal(o.hook, PA_HOOK_AUTO);

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * phiaudit: the command line for the audit log. One subcommand so far:
+ * verify (the hash chain). search, report, timeline and status follow.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "ocsf.h"
+#include "verify.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: phiaudit COMMAND [OPTION]... \n"
+		"\n"
+		"Commands:\n"
+		"  verify --key-file FILE [DIR]   prove the audit log in DIR (default\n"
+		"                                 /var/log/phiaudit) complete and unaltered\n"
+		"\n"
+		"  phiaudit COMMAND --help shows a command's options.\n");
+}
+
+static void verify_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: phiaudit verify --key-file FILE [DIR]\n"
+		"\n"
+		"Check every gzip member of the audit log in DIR (default /var/log/phiaudit)\n"
+		"against its seal, from the chain key phiauditd --init-key printed: each member\n"
+		"unaltered, none removed, reordered or cut short, and members missing at the\n"
+		"start accounted for by a recorded retention deletion. The key is read from\n"
+		"FILE (64 hex digits; # comments allowed), never from the command line.\n"
+		"\n"
+		"  -k, --key-file FILE   the initial chain key\n"
+		"  -q, --quiet           print only the verdict\n"
+		"  -h, --help            show this help\n"
+		"\n"
+		"Exit status: 0 complete and unaltered; 1 altered, removed, reordered or\n"
+		"truncated (the first problem is named: file, byte, member); 2 could not be\n"
+		"checked (no key, no files, I/O error); 3 unaltered, but the newest file ends\n"
+		"in an unfinished member (the agent crashed or is writing it: the next start\n"
+		"moves those bytes to NAME.partial and records it).\n"
+		"\n"
+		"A local chain cannot show that its newest members were cut off: compare the\n"
+		"last member reported here with what the host shipped off-host.\n");
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *key_file = NULL, *dir = "/var/log/phiaudit";
+	uint8_t key[PA_CHAIN_KEY_LEN];
+	struct pa_verify_result r;
+	char err[512], when[40] = "-";
+	bool quiet = false;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			key_file = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			verify_usage(stdout);
+			return 0;
+		case ':':
+			fprintf(stderr, "phiaudit verify: %s needs a value (see --help)\n",
+				argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, "phiaudit verify: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		dir = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "phiaudit verify: one directory at a time ('%s' is one too many)\n",
+			argv[optind]);
+		return 2;
+	}
+	if (!key_file) {
+		fprintf(stderr, "phiaudit verify: --key-file FILE is required (the key "
+				"phiauditd --init-key printed; never on the command line)\n");
+		return 2;
+	}
+	if (pa_read_key_file(key_file, key, err, sizeof(err))) {
+		fprintf(stderr, "phiaudit verify: --key-file %s\n", err);
+		return 2;
+	}
+	pa_verify_dir(dir, key, quiet ? NULL : stdout, isatty(2) && !quiet ? stderr : NULL, &r);
+	pa_wipe(key, sizeof(key));
+	if (r.last_time_ns)
+		pa_format_time(when, sizeof(when), r.last_time_ns);
+	if (!quiet)
+		printf("%s: %" PRIu64 " files, %" PRIu64 " members (%" PRIu64 " to %" PRIu64
+		       "), %" PRIu64 " records, %" PRIu64 " bytes; %" PRIu64 " agent runs, %" PRIu64
+		       " ended by a crash\n",
+		       dir, r.files, r.members, r.first_index, r.last_index, r.records, r.bytes,
+		       r.runs, r.crashes);
+	switch (r.status) {
+	case PA_VERIFY_OK:
+		printf("OK: complete and unaltered up to member %" PRIu64 ", sealed %s\n",
+		       r.last_index, when);
+		break;
+	case PA_VERIFY_CRASH:
+		printf("CRASH: unaltered up to member %" PRIu64 ", sealed %s; %s\n", r.last_index,
+		       when, r.problem);
+		break;
+	case PA_VERIFY_ALTERED:
+		printf("ALTERED: %s\n", r.problem);
+		break;
+	case PA_VERIFY_ERROR:
+		fprintf(stderr, "phiaudit verify: %s\n", r.problem);
+		break;
+	}
+	return (int)r.status;
+}
+
+int main(int argc, char **argv)
+{
+	pa_progname = "phiaudit";
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("phiaudit %s\n", PA_PRODUCT_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "verify"))
+		return cmd_verify(argc - 1, argv + 1);
+	fprintf(stderr, "phiaudit: unknown command '%s' (see phiaudit --help)\n", argv[1]);
+	return 2;
+}
