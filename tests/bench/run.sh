@@ -11,7 +11,9 @@
 # Environment: PA_BENCH_ROUNDS, clean interleaved rounds wanted (default 9);
 # PA_BENCH_BUDGET, seconds to keep adding rounds while others' BPF hooks
 # spoil some (default 110); PA_BENCH_OPENS, opens per loss run (200000);
-# PA_BENCH_READ_SECONDS, how long 2 processes read under the agent (10).
+# PA_BENCH_READ_SECONDS, how long 2 processes read under the agent (10);
+# PA_BENCH_FOOTPRINT_FILES, watched files held open for the memory
+# figures (100000).
 # Runs in about 2 minutes on a quiet machine, at most about 4.
 set -u
 build=${1:-build}
@@ -21,12 +23,14 @@ rounds=${PA_BENCH_ROUNDS:-9}
 budget=${PA_BENCH_BUDGET:-110}
 opens=${PA_BENCH_OPENS:-200000}
 read_seconds=${PA_BENCH_READ_SECONDS:-10}
+footprint_files=${PA_BENCH_FOOTPRINT_FILES:-100000}
 
 if [ "$(id -u)" != 0 ]; then
 	echo "bench: needs root to load BPF programs and start the agent: sudo make bench" >&2
 	exit 1
 fi
-for f in "$agent" "$bench/bench_syscalls" "$bench/bench_loss" "$bench/bench_reads"; do
+for f in "$agent" "$bench/bench_syscalls" "$bench/bench_loss" "$bench/bench_reads" \
+	"$bench/bench_footprint"; do
 	if [ ! -x "$f" ]; then
 		echo "bench: $f is missing: run 'sudo make bench', not this script alone" >&2
 		exit 1
@@ -73,6 +77,9 @@ echo
 echo "== reads (targets: 2 processes reading for ${read_seconds} s: zero loss, exact counts," \
 	"agent CPU < 5% of a CPU)"
 "$bench/bench_reads" --agent "$agent" --seconds "$read_seconds" || rc=1
+echo
+echo "== memory (${footprint_files} watched files held open and read: agent RSS, kernel tables)"
+"$bench/bench_footprint" "$agent" "$footprint_files" || rc=1
 echo
 if [ "$rc" != 0 ]; then
 	echo "bench: FAILED to run (see the error above): these figures are incomplete" >&2
