@@ -98,6 +98,10 @@ static int parse_time(const char *p, uint64_t *ns)
 	char z;
 	int n = 0;
 
+	/* sscanf's %d takes signs and spaces: the digits are checked first */
+	for (int i = 0; i < 19; i++)
+		if (i != 8 && i != 15 && (p[i] < '0' || p[i] > '9'))
+			return -1;
 	memset(&tm, 0, sizeof(tm));
 	if (sscanf(p, "%4d%2d%2dT%2d%2d%2d.%3u%c%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
 		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &z, &n) != 8 || z != 'Z' || n != 20)
@@ -225,7 +229,7 @@ out:
 static int state_load(int dirfd, const char *dir, struct pa_chain *c, bool *clean, char *err,
 		      size_t errlen)
 {
-	char buf[512], *line, *save = NULL;
+	char buf[512], *line;
 	int fd, lineno = 0, seen = 0;
 	ssize_t n;
 	struct stat st;
@@ -248,25 +252,33 @@ static int state_load(int dirfd, const char *dir, struct pa_chain *c, bool *clea
 	buf[n] = '\0';
 	memset(c, 0, sizeof(*c));
 	*clean = false;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	/* Line by line, blank ones counted too, so errors name the right line. */
+	for (char *next = buf; *next;) {
 		unsigned long long v;
-		char *sp = strchr(line, ' ');
-		const char *val = sp ? sp + 1 : "";
-		char *end;
+		char *sp, *end;
+		const char *val;
 
+		line = next;
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = '\0';
 		lineno++;
 		if (lineno == 1) {
 			if (strcmp(line, "phiaudit chain state 1"))
 				goto bad;
 			continue;
 		}
+		if (!*line)
+			continue;
+		sp = strchr(line, ' ');
+		val = sp ? sp + 1 : "";
 		if (!sp)
 			goto bad;
 		*sp = '\0';
 		if (!strcmp(line, "index")) {
 			errno = 0;
 			v = strtoull(val, &end, 10);
-			if (*end || errno || !*val)
+			if (*end || errno || *val < '0' || *val > '9') /* strtoull takes "-1" */
 				goto bad;
 			c->index = v;
 			seen |= 1;
@@ -306,18 +318,29 @@ bad:
 static int open_dir(const char *dir, gid_t gid, bool create, char *err, size_t errlen)
 {
 	struct stat st;
+	bool made = false;
 	int fd;
 
-	if (create && mkdir(dir, 0750) && errno != EEXIST) {
-		snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
-		return -1;
+	if (create) {
+		made = mkdir(dir, 0750) == 0;
+		if (!made && errno != EEXIST) {
+			snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+			return -1;
+		}
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s%s", dir, strerror(errno),
-			 errno == ELOOP ? " (a symbolic link: give the real directory)" : "");
+		int e = errno;
+		/* O_DIRECTORY|O_NOFOLLOW on a symlink fails with ENOTDIR, not ELOOP */
+		bool link = e == ELOOP || (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode));
+
+		snprintf(err, errlen, "%s: %s%s", dir, strerror(e),
+			 link ? " (a symbolic link: give the real directory)" : "");
 		return -1;
 	}
+	/* 0750 whatever the umask: the log group must read what it names */
+	if (made && fchmod(fd, 0750))
+		pa_warn("%s: cannot set its mode: %s", dir, strerror(errno));
 	if (fstat(fd, &st) == 0 && (st.st_mode & 0027)) {
 		/* Logs name patients: no world access, no group writes. */
 		if (fchmod(fd, st.st_mode & 0750))
@@ -548,6 +571,9 @@ static int recover_file(struct store *s, const char *name, uint64_t first_ns, ch
 	 * partial member, or zeros from a file system that extended the file
 	 * before the data reached it. Kept aside, never just dropped. */
 	if (good_end < map.len) {
+		/* Read the map before truncating: past the new end it faults. */
+		bool zeros = all_zero(map.p + good_end, map.len - good_end);
+
 		rc = quarantine(s, name, &map, good_end, partial, sizeof(partial));
 		if (rc) {
 			snprintf(err, errlen, "%s/%s: cannot keep its unfinished last member aside: %s",
@@ -563,7 +589,7 @@ static int recover_file(struct store *s, const char *name, uint64_t first_ns, ch
 			close(fd);
 			return -1;
 		}
-		if (all_zero(map.p + good_end, map.len - good_end))
+		if (zeros)
 			pa_info("%s/%s: %zu zero bytes after the last member moved to %s", s->cfg.dir,
 				name, map.len - good_end, partial);
 	}
@@ -637,7 +663,8 @@ static int list_files(struct store *s, char ***names, size_t *n)
 		(*n)++;
 	}
 	closedir(d);
-	qsort(*names, *n, sizeof(**names), cmp_str);
+	if (*n) /* qsort's array must not be NULL, even empty */
+		qsort(*names, *n, sizeof(**names), cmp_str);
 	return 0;
 nomem:
 	closedir(d);
@@ -680,7 +707,10 @@ static bool last_seal_of(struct store *s, const char *name, struct pa_seal *seal
 	return ok;
 }
 
-static void delete_rotated(struct store *s, const char *name, const char *reason)
+/* true when deleted. Retention stops at the first file it cannot delete:
+ * deleting a newer one instead would leave a hole in the middle of the
+ * chain that no retention record explains. */
+static bool delete_rotated(struct store *s, const char *name, const char *reason)
 {
 	struct pa_store_event *ev;
 	struct pa_seal seal;
@@ -691,12 +721,12 @@ static void delete_rotated(struct store *s, const char *name, const char *reason
 	if (unlinkat(s->dirfd, name, 0)) {
 		pa_warn("%s/%s: retention could not delete it: %s", s->cfg.dir, name,
 			strerror(errno));
-		return;
+		return false;
 	}
 	s->st.files_deleted++;
 	ev = event_new(s, PA_STORE_RETENTION);
 	if (!ev)
-		return;
+		return true;
 	snprintf(ev->file, sizeof(ev->file), "%s", name);
 	ev->bytes = size;
 	ev->since_ns = first;
@@ -707,6 +737,7 @@ static void delete_rotated(struct store *s, const char *name, const char *reason
 		ev->chain_index = seal.index;
 		memcpy(ev->chain_tag, seal.tag, PA_CHAIN_HASH_LEN);
 	}
+	return true;
 }
 
 /* Delete rotated files past the age limit, then the oldest while the
@@ -731,7 +762,8 @@ static void retention(struct store *s)
 		if (pa_store_parse_name(names[i], &first, &last) != 2)
 			continue;
 		if (s->cfg.retain_age_s && last + s->cfg.retain_age_s * NS_PER_S < now) {
-			delete_rotated(s, names[i], "age");
+			if (!delete_rotated(s, names[i], "age"))
+				break;
 			names[i][0] = '\0';
 		}
 	}
@@ -746,7 +778,8 @@ static void retention(struct store *s)
 				continue;
 			if (fstatat(s->dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW))
 				continue;
-			delete_rotated(s, names[i], "size");
+			if (!delete_rotated(s, names[i], "size"))
+				break;
 			total -= (uint64_t)st.st_size;
 		}
 	}
@@ -762,11 +795,13 @@ static int open_active(struct store *s, uint64_t first_ns)
 	int fd = -1;
 
 	/* Names order files: a clash (two files in one millisecond) moves on. */
-	for (int i = 0; i < 1000 && fd < 0; i++, first_ns += NS_PER_MS) {
+	for (int i = 0; i < 1000; i++, first_ns += NS_PER_MS) {
 		active_name(first_ns, name, sizeof(name));
 		fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 			    0640);
-		if (fd < 0 && errno != EEXIST)
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST)
 			return -errno;
 	}
 	if (fd < 0)
@@ -1007,6 +1042,14 @@ static void store_close(struct pa_sink *sink)
 {
 	struct store *s = (struct store *)sink;
 
+	/* The run's end is a seal flag: with everything already written, it
+	 * goes on an empty member, or the next start would see a crash. */
+	if (!s->gz.open && !s->head) {
+		s->m_first_ns = now_ns(s);
+		s->m_first_seq = s->m_last_seq = 0;
+		s->m_records = 0;
+		pa_gzw_add(&s->gz, "", 0);
+	}
 	close_member(s);
 	drain(s, true);
 	if (s->head) {

@@ -17,6 +17,7 @@
 #include "store.h"
 
 #define NS_PER_MS 1000000ULL
+#define MAX_INDEX_STEP (1ULL << 32) /* members a seal may jump ahead (see check_seal) */
 
 /* What the walk knows so far. */
 struct walk {
@@ -37,6 +38,10 @@ struct walk {
 	/* decompressed bytes of that member, scanned for retention records */
 	char *text;
 	size_t tlen, tcap;
+	/* a retention record in that member: trusted once its seal is */
+	bool data_retention;
+	uint64_t data_retention_index;
+	uint8_t data_retention_tag[PA_CHAIN_HASH_LEN];
 	/* the latest retention record: members up to this index deleted */
 	bool retention_seen;
 	uint64_t retention_index;
@@ -103,13 +108,16 @@ static int collect(void *ctx, const void *buf, size_t len)
 	return 0;
 }
 
-/* Records in the member; retention records remembered. The agent writes
- * them with its own encoder, so the field text is exact. */
+/* Records in the member; a retention record noted for check_seal, which
+ * trusts it only when the member's seal is genuine (anyone can append an
+ * unsealed member). The agent writes them with its own encoder, so the
+ * field text is exact. */
 static void scan_text(struct walk *w)
 {
 	const char *p = w->text, *end = w->text + w->tlen;
 
 	w->data_records = 0;
+	w->data_retention = false;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *q, *e = nl ? nl : end;
@@ -122,10 +130,10 @@ static void scan_text(struct walk *w)
 			uint64_t idx = strtoull(q + 19, NULL, 10);
 
 			if (t && e - (t + 18) >= 64 && !pa_unhex(t + 18, 64, tag, sizeof(tag)) &&
-			    (!w->retention_seen || idx >= w->retention_index)) {
-				w->retention_seen = true;
-				w->retention_index = idx;
-				memcpy(w->retention_tag, tag, sizeof(tag));
+			    (!w->data_retention || idx >= w->data_retention_index)) {
+				w->data_retention = true;
+				w->data_retention_index = idx;
+				memcpy(w->data_retention_tag, tag, sizeof(tag));
 			}
 		}
 		p = e + 1;
@@ -136,6 +144,7 @@ static void check_seal(struct walk *w, const char *name, const struct pa_gz_memb
 {
 	const struct pa_seal *s = &m->seal;
 	uint8_t tag[PA_CHAIN_HASH_LEN];
+	uint64_t from;
 
 	if (!w->have_data) {
 		problem(w, PA_VERIFY_ALTERED, "%s: byte %zu: a seal (member %" PRIu64
@@ -143,6 +152,15 @@ static void check_seal(struct walk *w, const char *name, const struct pa_gz_memb
 		return;
 	}
 	w->have_data = false;
+	/* k[i] is i hashes from k0: a forged index far ahead would stall the
+	 * walk for ages. No real chain reaches 2^32 members (136 years at one
+	 * a second), so such a seal is not genuine, and no key is derived. */
+	from = w->started ? w->next : 0;
+	if (s->index > from && s->index - from > MAX_INDEX_STEP) {
+		problem(w, PA_VERIFY_ALTERED, "%s: byte %zu: a seal whose member number (%" PRIu64
+			") no chain reaches: not genuine", name, m->off, s->index);
+		return;
+	}
 	if (!w->started) {
 		/* The chain present begins here: derive its key. */
 		for (uint64_t i = 0; i < s->index; i++)
@@ -180,6 +198,12 @@ static void check_seal(struct walk *w, const char *name, const struct pa_gz_memb
 		problem(w, PA_VERIFY_ALTERED, "%s: byte %zu: member %" PRIu64
 			" (records %" PRIu64 "-%" PRIu64 ") was altered: its bytes do not match "
 			"its seal", name, w->data_off, s->index, s->first_seq, s->last_seq);
+	else if (w->data_retention &&
+		 (!w->retention_seen || w->data_retention_index >= w->retention_index)) {
+		w->retention_seen = true;
+		w->retention_index = w->data_retention_index;
+		memcpy(w->retention_tag, w->data_retention_tag, PA_CHAIN_HASH_LEN);
+	}
 	if (s->flags & PA_SEAL_RUN_START) {
 		w->res->runs++;
 		if (s->index > w->res->first_index && !w->last_was_end) {
@@ -324,12 +348,12 @@ enum pa_verify_status pa_verify_dir(const char *dir, const uint8_t key0[PA_CHAIN
 			goto nomem;
 		n++;
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
 	if (!n) {
 		problem(&w, PA_VERIFY_ERROR, "%s: no log files (" PA_STORE_PREFIX "*" PA_STORE_SUFFIX
 			") in it", dir);
 		goto out;
 	}
+	qsort(names, n, sizeof(*names), cmp_str); /* names is NULL when n is 0 */
 	for (size_t i = 0; i < n; i++) {
 		if (progress)
 			fprintf(progress, "\rverify: file %zu of %zu", i + 1, n);
