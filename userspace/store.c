@@ -351,6 +351,28 @@ static int open_dir(const char *dir, gid_t gid, bool create, char *err, size_t e
 	return fd;
 }
 
+/* Does the directory hold any of our log files? */
+static bool has_log_files(int dirfd)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	bool found = false;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (!found && (de = readdir(d))) {
+		uint64_t a, b;
+
+		found = pa_store_parse_name(de->d_name, &a, &b) != 0;
+	}
+	closedir(d);
+	return found;
+}
+
 int pa_store_init_key(const char *dir, gid_t gid, char hex[2 * PA_CHAIN_KEY_LEN + 1], char *err,
 		      size_t errlen)
 {
@@ -366,6 +388,14 @@ int pa_store_init_key(const char *dir, gid_t gid, char hex[2 * PA_CHAIN_KEY_LEN 
 			 "%s/%s: a chain already exists: its initial key was shown when it was "
 			 "created. To start a new chain, move the directory's files aside first",
 			 dir, PA_STORE_STATE_NAME);
+		close(dirfd);
+		return -1;
+	}
+	if (has_log_files(dirfd)) {
+		snprintf(err, errlen,
+			 "%s: holds log files of an earlier chain (its .chain is gone): a new key "
+			 "cannot seal them. Move them aside (keep them: verify them with their own "
+			 "key) and run --init-key again", dir);
 		close(dirfd);
 		return -1;
 	}

@@ -222,6 +222,14 @@ static void check_seal(struct walk *w, const char *name, const struct pa_gz_memb
 	w->res->last_time_ns = s->time_ns;
 }
 
+static bool only_zeros(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 /* One file; @last: the newest file (its end may be a crash's). */
 static void check_file(struct walk *w, const char *name, bool last)
 {
@@ -262,7 +270,10 @@ static void check_file(struct walk *w, const char *name, bool last)
 		if (r == PA_GZ_END)
 			break;
 		if (r != PA_GZ_MEMBER) {
-			bool crash = last && kind == 1 && r == PA_GZ_INCOMPLETE;
+			/* The newest active file may end in a member cut short, or
+			 * in zeros a file system wrote before the data (power loss). */
+			bool crash = last && kind == 1 &&
+				     (r == PA_GZ_INCOMPLETE || only_zeros(map + off, len - off));
 
 			problem(w, crash ? PA_VERIFY_CRASH : PA_VERIFY_ALTERED,
 				"%s: byte %zu: %s%s", name, off, why,

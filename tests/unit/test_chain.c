@@ -1270,6 +1270,30 @@ static void crashing_run(struct fx *f, int at, bool after_write)
 	f->seq += (uint64_t)(at + 1) * RECS;
 }
 
+/* Power loss: the file system extended the file, the data never came. */
+static void test_verify_zeros_after_the_newest_member_are_a_crash(void **state)
+{
+	struct fx *f = *state;
+	char names[MAX_FILES][128];
+	uint8_t zeros[4096] = { 0 };
+	uint8_t *buf, *grown;
+	size_t len;
+
+	crashing_run(f, 2, true); /* members 0-2 written, no clean stop */
+	assert_int_equal(list_logs(f, names), 1);
+	buf = load(f, names[0], &len);
+	grown = realloc(buf, len + sizeof(zeros));
+	assert_non_null(grown);
+	memcpy(grown + len, zeros, sizeof(zeros));
+	store_bytes(f, names[0], grown, len + sizeof(zeros));
+	free(grown);
+	assert_int_equal(verify(f), PA_VERIFY_CRASH);
+	assert_has(f->res.problem, names[0]);
+	/* one byte that is not zero there is not a crash's leftover */
+	flip_byte(f, names[0], len + 10);
+	assert_int_equal(verify(f), PA_VERIFY_ALTERED);
+}
+
 static void test_verify_crash_mid_write_then_recovery(void **state)
 {
 	struct fx *f = *state;
@@ -1736,6 +1760,7 @@ int main(void)
 		T(test_verify_older_file_cut_at_a_member_boundary),
 		T(test_verify_rotated_file_cut_mid_member_is_altered_not_crash),
 		T(test_verify_cannot_see_newest_members_cut_at_a_boundary),
+		T(test_verify_zeros_after_the_newest_member_are_a_crash),
 		T(test_verify_crash_mid_write_then_recovery),
 		T(test_verify_crash_before_state_saved_then_recovery),
 		T(test_verify_with_the_wrong_key_is_not_genuine),

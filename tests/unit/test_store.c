@@ -595,6 +595,24 @@ static void test_init_key_refuses_when_a_chain_exists(void **state)
 	free(t);
 }
 
+/* .chain lost but the files kept: a new key must not start a chain the
+ * old files would then seem to break. */
+static void test_init_key_refuses_old_log_files_without_a_chain(void **state)
+{
+	struct fx *f = *state;
+	char key[2 * PA_CHAIN_KEY_LEN + 1], path[256];
+
+	path_in(f, PA_STORE_STATE_NAME, path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	path_in(f, "phiaudit-20261123T101500.123Z--20261123T111500.456Z.json.gz", path,
+		sizeof(path));
+	write_file(path, "x", 1, 0640);
+	assert_int_equal(pa_store_init_key(f->dir, (gid_t)-1, key, f->err, sizeof(f->err)), -1);
+	assert_contains(f->err, "earlier chain");
+	assert_contains(f->err, f->dir);
+	assert_false(exists((path_in(f, PA_STORE_STATE_NAME, path, sizeof(path)), path)));
+}
+
 static void test_open_without_key_says_to_run_init_key(void **state)
 {
 	struct fx *f = *state;
@@ -1611,6 +1629,7 @@ int main(void)
 		TK(test_init_key_creates_dir_0750_and_chain_0600_with_a_fresh_key),
 		T(test_init_key_ignores_a_strict_umask),
 		TK(test_init_key_refuses_when_a_chain_exists),
+	TK(test_init_key_refuses_old_log_files_without_a_chain),
 		T(test_open_without_key_says_to_run_init_key),
 		TK(test_open_with_corrupt_chain_names_the_line),
 		TK(test_open_fixes_chain_mode_0644_to_0600),
