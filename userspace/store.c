@@ -1128,7 +1128,6 @@ struct pa_sink *pa_store_open(const struct pa_store_config *cfg, char *err, size
 	char **names = NULL;
 	size_t n = 0;
 	bool clean;
-	uint64_t state_index;
 	int rc;
 
 	if (!s) {
@@ -1159,7 +1158,6 @@ struct pa_sink *pa_store_open(const struct pa_store_config *cfg, char *err, size
 		snprintf(err, errlen, "gzip level %d: not 1-9, or out of memory", cfg->level);
 		goto fail;
 	}
-	state_index = s->chain.index;
 	if (list_files(s, &names, &n)) {
 		snprintf(err, errlen, "%s: cannot list it: %s", cfg->dir, strerror(errno));
 		goto fail;
@@ -1185,7 +1183,7 @@ struct pa_sink *pa_store_open(const struct pa_store_config *cfg, char *err, size
 		}
 		if (s->chain.index && !s->ev_count && (ev = event_new(s, PA_STORE_RESUMED)))
 			ev->chain_index = s->chain.index;
-	} else if (!s->ev_count && (state_index || s->chain.index)) {
+	} else if (!s->ev_count) {
 		struct pa_store_event *ev = event_new(s, PA_STORE_RECOVERED);
 
 		if (ev)

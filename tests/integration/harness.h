@@ -174,9 +174,12 @@ static inline int h_start_argv(struct harness *h, const char *const *extra)
 		argv[n++] = *extra;
 	argv[n] = NULL;
 	unlink(h->out);
+	/* Emptied before the fork: a "ready:" left by an earlier run must
+	 * not pass for this one's. */
+	close(open(h->err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
 	h->agent = h_fork();
 	if (h->agent == 0) {
-		int fd = open(h->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int fd = open(h->err, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
 		dup2(fd, 2);
 		execv(argv[0], (char *const *)argv);
