@@ -83,11 +83,41 @@ static const struct pa_watch *innermost_watch(struct pa_agent *a, const struct p
 	return best;
 }
 
+/* Names for a record's ids, copied out of the cache (names.h). */
+struct who {
+	struct pa_identity id;
+	char user[PA_NAME_LEN], group[PA_NAME_LEN], login[PA_NAME_LEN];
+};
+
+static const char *name_into(struct pa_agent *a, enum pa_name_kind kind, uint32_t id,
+			     uint64_t now, char *out)
+{
+	const char *n = pa_name_of(&a->names, kind, id, now);
+
+	if (!n)
+		return NULL;
+	snprintf(out, PA_NAME_LEN, "%s", n);
+	return out;
+}
+
+static const struct pa_identity *identify(struct pa_agent *a, const struct pa_proc *p,
+					  struct who *w)
+{
+	uint64_t now = pa_clock_boot_ns();
+
+	w->id.user = name_into(a, PA_NAME_USER, p->uid, now, w->user);
+	w->id.group = name_into(a, PA_NAME_GROUP, p->gid, now, w->group);
+	w->id.login = p->auid == (uint32_t)-1 ? NULL
+					     : name_into(a, PA_NAME_USER, p->auid, now, w->login);
+	return &w->id;
+}
+
 static void on_open(struct pa_agent *a, const void *data, size_t size)
 {
 	struct pa_open_view v;
 	const struct pa_watch *w;
 	struct pa_open_record r = { .v = &v };
+	struct who who;
 	bool differs;
 
 	if (pa_decode_open(data, size, &v)) {
@@ -114,6 +144,7 @@ static void on_open(struct pa_agent *a, const void *data, size_t size)
 	r.path = &a->path_host;
 	r.process_path = differs ? &a->path_view : NULL;
 	r.watch_path = w ? w->path : NULL;
+	r.who = identify(a, &v.ev->proc, &who);
 	pa_ocsf_open(&a->jw, &a->host, &r);
 	emit(a);
 	/* Its reads will name it by its sequence number: keep its path. */
@@ -128,6 +159,7 @@ static void write_read(struct pa_agent *a, const struct pa_read_event *ev)
 	const struct pa_open_info *o = pa_opens_get(&a->opens, ev->open_seq);
 	const struct pa_watch *w = o ? pa_watch_by_id(&a->watches, o->watch_id) : NULL;
 	struct pa_read_record r = { .ev = ev };
+	struct who who;
 	uint64_t when = ev->last_ns ? ev->last_ns : ev->hdr.ktime_ns;
 
 	if (!when)
@@ -147,6 +179,7 @@ static void write_read(struct pa_agent *a, const struct pa_read_event *ev)
 		a->reads_unknown_open++;
 	}
 	r.watch_path = w && !w->deleted ? w->path : NULL;
+	r.who = identify(a, &ev->proc, &who);
 	pa_ocsf_read(&a->jw, &a->host, &r);
 	emit(a);
 }
@@ -497,6 +530,22 @@ static int pa_log_group(const char *name, gid_t *gid, char *err, size_t errlen)
 	return -1;
 }
 
+/* One line of an id file (machine-id, boot_id), without its newline. */
+static bool read_id_file(const char *path, char *out, size_t outlen)
+{
+	FILE *f = fopen(path, "re");
+	bool ok = false;
+
+	if (!f)
+		return false;
+	if (fgets(out, (int)outlen, f)) {
+		out[strcspn(out, "\n")] = '\0';
+		ok = out[0] != '\0';
+	}
+	fclose(f);
+	return ok;
+}
+
 static void open_store(struct pa_agent *a)
 {
 	const struct pa_options *opt = a->opt;
@@ -528,6 +577,11 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 	if (gethostname(a->hostname, sizeof(a->hostname) - 1))
 		snprintf(a->hostname, sizeof(a->hostname), "unknown");
 	a->host.hostname = a->hostname;
+	if (read_id_file("/etc/machine-id", a->machine_id, sizeof(a->machine_id)))
+		a->host.machine_id = a->machine_id;
+	if (read_id_file("/proc/sys/kernel/random/boot_id", a->boot_id, sizeof(a->boot_id)))
+		a->host.boot_id = a->boot_id;
+	pa_names_init(&a->names, NULL);
 	a->clock_offset = pa_clock_offset_now();
 	if (pa_bpf_start(&a->bpf, opt, err, sizeof(err)))
 		pa_fatal("%s", err);

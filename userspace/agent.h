@@ -14,6 +14,7 @@
 
 #include "jsonw.h"
 #include "loader.h"
+#include "names.h"
 #include "ocsf.h"
 #include "opens.h"
 #include "options.h"
@@ -34,6 +35,8 @@ struct pa_agent {
 	struct pa_jw jw;
 	struct pa_host_info host;
 	char hostname[256];
+	char machine_id[64], boot_id[64];
+	struct pa_names names;	       /* user and group names, cached */
 	int64_t clock_offset;
 	uint64_t record_seq;	       /* last record written */
 	uint64_t events_received, max_event_seq, decode_errors;

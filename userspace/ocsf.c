@@ -158,6 +158,10 @@ static void write_device(struct pa_jw *w, const struct pa_host_info *h)
 {
 	pa_jw_obj_open(w, "device");
 	pa_jw_str(w, "hostname", h->hostname);
+	if (h->machine_id)
+		pa_jw_str(w, "uid", h->machine_id);
+	if (h->boot_id)
+		pa_jw_str(w, "boot_uid", h->boot_id);
 	pa_jw_i64(w, "type_id", 1);
 	pa_jw_str(w, "type", "Server");
 	pa_jw_obj_close(w);
@@ -176,7 +180,8 @@ static void write_status(struct pa_jw *w, int ret)
 	pa_jw_str(w, "status_detail", strerrordesc_np(-ret) ? strerrordesc_np(-ret) : "unknown");
 }
 
-static void write_actor(struct pa_jw *w, const struct pa_proc *p, uint64_t start_ns)
+static void write_actor(struct pa_jw *w, const struct pa_proc *p, uint64_t start_ns,
+			const struct pa_identity *who)
 {
 	char uid[16];
 
@@ -193,6 +198,8 @@ static void write_actor(struct pa_jw *w, const struct pa_proc *p, uint64_t start
 	pa_jw_obj_open(w, "user");
 	snprintf(uid, sizeof(uid), "%u", p->uid);
 	pa_jw_str(w, "uid", uid);
+	if (who && who->user)
+		pa_jw_str(w, "name", who->user);
 	pa_jw_obj_close(w);
 	if (p->sessionid != (uint32_t)-1) {
 		pa_jw_obj_open(w, "session");
@@ -257,6 +264,19 @@ static void write_path_flags(struct pa_jw *w, const struct pa_open_record *r)
 	pa_jw_arr_close(w);
 }
 
+/* The ids OCSF has no place for, with their names where known. */
+static void write_ids(struct pa_jw *w, const struct pa_proc *p, const struct pa_identity *who)
+{
+	if (p->auid != (uint32_t)-1) {
+		pa_jw_u64(w, "auid", p->auid);
+		if (who && who->login)
+			pa_jw_str(w, "auid_name", who->login);
+	}
+	pa_jw_u64(w, "gid", p->gid);
+	if (who && who->group)
+		pa_jw_str(w, "group_name", who->group);
+}
+
 static void write_open_unmapped(struct pa_jw *w, const struct pa_open_record *r)
 {
 	const struct pa_open_event *ev = r->v->ev;
@@ -269,9 +289,7 @@ static void write_open_unmapped(struct pa_jw *w, const struct pa_open_record *r)
 		pa_jw_bool(w, "discovered", true);
 	if (ev->ret >= 0)
 		pa_jw_bool(w, "reads_tracked", (ev->track & PA_TRACK_READS) != 0);
-	if (p->auid != (uint32_t)-1)
-		pa_jw_u64(w, "auid", p->auid);
-	pa_jw_u64(w, "gid", p->gid);
+	write_ids(w, p, r->who);
 	pa_jw_u64(w, "euid", p->euid);
 	pa_jw_u64(w, "egid", p->egid);
 	if (ev->syscall != PA_SYS_NONE) { /* discovered opens have none */
@@ -318,7 +336,7 @@ void pa_ocsf_open(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 	pa_jw_i64(w, "severity_id", 1);
 	pa_jw_str(w, "severity", "Informational");
 	write_status(w, ev->ret);
-	write_actor(w, &ev->proc, r->proc_start_ns);
+	write_actor(w, &ev->proc, r->proc_start_ns, r->who);
 	write_file(w, ev->file_mode, r->path->s, r->path->len);
 	write_device(w, h);
 	write_metadata(w, r->record_seq);
@@ -362,7 +380,7 @@ void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 		write_span(w, "start_time", r->first_ns);
 		write_span(w, "end_time", r->last_ns);
 	}
-	write_actor(w, p, r->proc_start_ns);
+	write_actor(w, p, r->proc_start_ns, r->who);
 	if (r->path)
 		write_file(w, r->file_mode, r->path, r->path_len);
 	write_device(w, h);
@@ -378,9 +396,7 @@ void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 	pa_jw_str(w, "reason", read_reason_name(ev->reason));
 	if (!r->path)
 		pa_jw_bool(w, "path_unknown", true); /* its open record was lost */
-	if (p->auid != (uint32_t)-1)
-		pa_jw_u64(w, "auid", p->auid);
-	pa_jw_u64(w, "gid", p->gid);
+	write_ids(w, p, r->who);
 	pa_jw_u64(w, "euid", p->euid);
 	pa_jw_u64(w, "egid", p->egid);
 	if (r->watch_path)

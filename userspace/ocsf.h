@@ -25,6 +25,15 @@
 
 struct pa_host_info {
 	const char *hostname;
+	const char *machine_id; /* /etc/machine-id; NULL when unknown */
+	const char *boot_id;	/* this boot's id; NULL when unknown */
+};
+
+/* Names of the ids in a record's pa_proc (names.h); NULL: no name. */
+struct pa_identity {
+	const char *user;  /* uid */
+	const char *group; /* gid */
+	const char *login; /* auid: who logged in, even after sudo */
 };
 
 struct pa_open_record {
@@ -35,6 +44,7 @@ struct pa_open_record {
 	const struct pa_path *path;  /* host view */
 	const struct pa_path *process_path; /* NULL when the same as path */
 	const char *watch_path;	     /* NULL when scope is unresolved */
+	const struct pa_identity *who; /* NULL: ids only */
 };
 
 void pa_ocsf_open(struct pa_jw *w, const struct pa_host_info *h, const struct pa_open_record *r);
@@ -50,6 +60,7 @@ struct pa_read_record {
 	size_t path_len;
 	unsigned int file_mode;
 	const char *watch_path; /* NULL when unknown */
+	const struct pa_identity *who; /* NULL: ids only */
 };
 
 void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa_read_record *r);

@@ -57,10 +57,14 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Names the agent would attach (names.h); NULL in most tests. */
+static const struct pa_identity *test_who;
+static const struct pa_host_info *test_host = &host1;
+
 /* What the agent does per event (agent.c on_open), with fixed clocks. */
 static void write_open(struct fx *f, const char *watch_path)
 {
-	struct pa_open_record r = { .v = &f->v };
+	struct pa_open_record r = { .v = &f->v, .who = test_who };
 	bool differs;
 
 	assert_int_equal(pa_decode_open(f->e.raw, f->e.size, &f->v), 0);
@@ -71,7 +75,7 @@ static void write_open(struct fx *f, const char *watch_path)
 	r.path = &f->host;
 	r.process_path = differs ? &f->view : NULL;
 	r.watch_path = watch_path;
-	pa_ocsf_open(&f->w, &host1, &r);
+	pa_ocsf_open(&f->w, test_host, &r);
 	assert_false(pa_jw_failed(&f->w));
 }
 
@@ -86,7 +90,7 @@ static const char read_path[] = "/srv/phi/patients/1234/chart.txt";
 static void write_read(struct fx *f, const char *path)
 {
 	const struct pa_read_event *ev = pa_decode_read(&f->rd, sizeof(f->rd));
-	struct pa_read_record r = { .ev = ev };
+	struct pa_read_record r = { .ev = ev, .who = test_who };
 
 	assert_non_null(ev); /* only what the agent would accept */
 	r.time_ns = T_BOOT_UTC + (ev->last_ns ? ev->last_ns : ev->hdr.ktime_ns);
@@ -102,7 +106,7 @@ static void write_read(struct fx *f, const char *path)
 		r.file_mode = 0100640;
 		r.watch_path = "/srv/phi";
 	}
-	pa_ocsf_read(&f->w, &host1, &r);
+	pa_ocsf_read(&f->w, test_host, &r);
 	assert_false(pa_jw_failed(&f->w));
 }
 
@@ -864,10 +868,83 @@ static void test_format_flags_truncates_within_small_buffer(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* ---- enrichment: names and host ids ---- */
+
+static void test_names_and_host_ids_in_open_and_read(void **state)
+{
+	struct fx *f = *state;
+	const struct pa_identity who = { .user = "alice", .group = "clinic", .login = "drbob" };
+	const struct pa_host_info host = { .hostname = "ehr-db1",
+					   .machine_id = "3d1219c7c4c5404aaa1f6d2a48adfda4",
+					   .boot_id = "e53f9637-eb36-4cbf-9aa8-bcc900023565" };
+	struct json_object *rec;
+
+	test_who = &who;
+	test_host = &host;
+	build_success(f);
+	rec = record(f);
+	assert_string_equal(unit_json_str(rec, "actor.user.name"), "alice");
+	assert_string_equal(unit_json_str(rec, "unmapped.group_name"), "clinic");
+	assert_int_equal(unit_json_int(rec, "unmapped.auid"), 1000);
+	assert_string_equal(unit_json_str(rec, "unmapped.auid_name"), "drbob");
+	assert_string_equal(unit_json_str(rec, "device.uid"), host.machine_id);
+	assert_string_equal(unit_json_str(rec, "device.boot_uid"), host.boot_id);
+	pa_jw_reset(&f->w);
+	write_read(f, read_path);
+	rec = record(f);
+	assert_string_equal(unit_json_str(rec, "actor.user.name"), "alice");
+	assert_string_equal(unit_json_str(rec, "unmapped.auid_name"), "drbob");
+	assert_string_equal(unit_json_str(rec, "unmapped.group_name"), "clinic");
+	assert_string_equal(unit_json_str(rec, "device.uid"), host.machine_id);
+	test_who = NULL;
+	test_host = &host1;
+}
+
+/* Names come from NSS (LDAP, files anyone with root edited): hostile
+ * bytes must still make valid JSON that says what they were. */
+static void test_hostile_user_names_stay_valid_json(void **state)
+{
+	struct fx *f = *state;
+	const struct pa_identity who = { .user = "a\"b\\c\n\x01", .group = "\xff\xfe",
+					 .login = "x\"}, \"evil\": 1" };
+	struct json_object *rec;
+
+	test_who = &who;
+	build_success(f);
+	rec = record(f);
+	/* the schema's reversible byte encoding (pathenc.h): a backslash
+	 * doubles, control bytes are escaped, quotes stay themselves */
+	assert_non_null(strstr(unit_json_str(rec, "actor.user.name"), "a\"b\\\\c"));
+	assert_string_equal(unit_json_str(rec, "unmapped.auid_name"), "x\"}, \"evil\": 1");
+	assert_false(unit_json_has(rec, "evil"));
+	assert_true(unit_valid_utf8((const unsigned char *)f->w.buf, f->w.len));
+	test_who = NULL;
+}
+
+/* No names known: the ids alone, no empty fields. */
+static void test_no_names_means_no_name_fields(void **state)
+{
+	struct fx *f = *state;
+	const struct pa_identity who = { 0 };
+	struct json_object *rec;
+
+	test_who = &who;
+	build_success(f);
+	rec = record(f);
+	assert_false(unit_json_has(rec, "actor.user.name"));
+	assert_false(unit_json_has(rec, "unmapped.auid_name"));
+	assert_false(unit_json_has(rec, "unmapped.group_name"));
+	assert_false(unit_json_has(rec, "device.uid"));
+	test_who = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_golden_successful_open),
+		T(test_names_and_host_ids_in_open_and_read),
+		T(test_hostile_user_names_stay_valid_json),
+		T(test_no_names_means_no_name_fields),
 		T(test_golden_denied_open),
 		T(test_golden_unresolved_scope_open),
 		T(test_golden_open_with_process_path),
