@@ -550,6 +550,7 @@ static void open_store(struct pa_agent *a)
 {
 	const struct pa_options *opt = a->opt;
 	struct pa_store_config cfg;
+	struct pa_store_stats st;
 	char err[1024];
 
 	pa_store_config_defaults(&cfg, opt->log_dir);
@@ -565,6 +566,10 @@ static void open_store(struct pa_agent *a)
 	if (!a->store)
 		pa_fatal("--log-dir %s", err);
 	a->sinks[a->n_sinks++] = a->store;
+	/* Record numbers run on across restarts: a gap is a record missing
+	 * from the log, never a restart. */
+	pa_store_get_stats(a->store, &st);
+	a->record_seq = st.last_seq;
 }
 
 int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)

@@ -99,6 +99,8 @@ void pa_chain_commit(struct pa_chain *c, const struct pa_seal *s)
 	pa_chain_next_key(c->key);
 	memcpy(c->prev_tag, s->tag, PA_CHAIN_HASH_LEN);
 	c->index = s->index + 1;
+	if (s->last_seq > c->last_seq)
+		c->last_seq = s->last_seq;
 }
 
 bool pa_tag_equal(const uint8_t a[PA_CHAIN_HASH_LEN], const uint8_t b[PA_CHAIN_HASH_LEN])

@@ -49,6 +49,8 @@ struct pa_chain {
 	uint64_t index;
 	uint8_t key[PA_CHAIN_KEY_LEN];
 	uint8_t prev_tag[PA_CHAIN_HASH_LEN];
+	uint64_t last_seq; /* the highest record sequence sealed: the next
+			    * run numbers its records on from it */
 };
 
 /* SHA-256 of a buffer (the data member's bytes, as stored). */

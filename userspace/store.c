@@ -182,6 +182,7 @@ void pa_store_get_stats(struct pa_sink *sink, struct pa_store_stats *st)
 
 	*st = s->st;
 	st->chain_index = s->chain.index;
+	st->last_seq = s->chain.last_seq;
 }
 
 /* ---- the chain's state file ---- */
@@ -194,15 +195,16 @@ static int fsync_dir(int dirfd)
 /* Replace DIR/.chain atomically. 0 or -errno. */
 static int state_save(int dirfd, const struct pa_chain *c, bool clean)
 {
-	char key[2 * PA_CHAIN_KEY_LEN + 1], prev[2 * PA_CHAIN_HASH_LEN + 1], buf[256];
+	char key[2 * PA_CHAIN_KEY_LEN + 1], prev[2 * PA_CHAIN_HASH_LEN + 1], buf[320];
 	const char *tmp = PA_STORE_STATE_NAME ".tmp";
 	int fd, n, rc = 0;
 
 	pa_hex(c->key, PA_CHAIN_KEY_LEN, key);
 	pa_hex(c->prev_tag, PA_CHAIN_HASH_LEN, prev);
 	n = snprintf(buf, sizeof(buf),
-		     "phiaudit chain state 1\nindex %llu\nkey %s\nprev %s\nclean %d\n",
-		     (unsigned long long)c->index, key, prev, clean ? 1 : 0);
+		     "phiaudit chain state 1\nindex %llu\nkey %s\nprev %s\nclean %d\nseq %llu\n",
+		     (unsigned long long)c->index, key, prev, clean ? 1 : 0,
+		     (unsigned long long)c->last_seq);
 	pa_wipe(key, sizeof(key));
 	unlinkat(dirfd, tmp, 0);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -295,6 +297,13 @@ static int state_load(int dirfd, const char *dir, struct pa_chain *c, bool *clea
 				goto bad;
 			*clean = val[0] == '1';
 			seen |= 8;
+		} else if (!strcmp(line, "seq")) {
+			/* optional: the last record sequence sealed */
+			errno = 0;
+			v = strtoull(val, &end, 10);
+			if (*end || errno || val[0] < '0' || val[0] > '9')
+				goto bad;
+			c->last_seq = v;
 		} else {
 			goto bad;
 		}

@@ -91,6 +91,7 @@ struct pa_store_stats {
 	uint64_t pending_bytes; /* waiting to be written now */
 	uint64_t events_dropped;
 	uint64_t chain_index;	/* next member */
+	uint64_t last_seq;	/* highest record sequence sealed, this run or before */
 };
 
 /* Open the store: recover, rotate, apply retention. NULL with err naming

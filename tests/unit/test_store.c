@@ -738,6 +738,10 @@ static void test_one_member_per_flush_interval_read_back_exactly(void **state)
 	expect_verify_ok(f, 1, 0);
 	expect_chain_state(f, "\nindex 4\n");
 	expect_chain_state(f, "\nclean 1\n");
+	expect_chain_state(f, "\nseq 8\n"); /* the next run numbers on from 9 */
+	s = open_store(f);
+	assert_int_equal(stats(s).last_seq, 8);
+	s->ops->close(s);
 }
 
 static void test_close_with_everything_written_still_ends_the_run(void **state)
