@@ -19,6 +19,7 @@
 #include "task.bpf.h"
 #include "reads.bpf.h"
 #include "walk.bpf.h"
+#include "proc.bpf.h"
 
 #define PA_EACCES 13
 #define PA_EPERM 1
@@ -92,6 +93,10 @@ static __always_inline void pa_emit_file_open(struct pa_open_scratch *s, struct 
 					      struct vfsmount *m, const struct pa_scope_result *r,
 					      __u32 track_flags)
 {
+	/* Who it is, first (once a process). The leader, read as a plain
+	 * value: an iterator's task is a trusted pointer, which a global
+	 * function may not take. */
+	pa_emit_proc((__u64)BPF_CORE_READ(task, group_leader));
 	s->ev.scope = r->scope;
 	s->ev.watch_id = r->watch_id;
 	s->ev.file_ino = BPF_CORE_READ(file, f_inode, i_ino);
@@ -254,6 +259,7 @@ static __always_inline int pa_denied_open(struct task_struct *task, struct pt_re
 	if (s->ev.path_flags & (PA_PATH_REL_TRUNCATED | PA_PATH_VIEW_TRUNCATED |
 				PA_PATH_USER_TRUNCATED))
 		pa_count(PA_CNT_PATH_TRUNCATED);
+	pa_emit_proc((__u64)BPF_CORE_READ(task, group_leader));
 	pa_emit_open(s, off + s->ev.view_len);
 	return 0;
 }

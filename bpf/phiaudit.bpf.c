@@ -78,42 +78,57 @@ PA_TP_EXIT(fcntl)
  * Process exit and exec: a holder of tracked files whose fds go away
  * without close syscalls. One pair per backend kind.
  */
+static __always_inline int pa_exit(struct task_struct *task)
+{
+	if (pa_task_group_dead(task))
+		pa_forget_proc(task);
+	return pa_handle_exit(task);
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(pa_exit_btf, struct task_struct *task)
 {
-	return pa_handle_exit(task);
+	return pa_exit(task);
 }
 
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(pa_exit_raw, struct task_struct *task)
 {
-	return pa_handle_exit(task);
+	return pa_exit(task);
 }
 
 SEC("tracepoint/sched/sched_process_exit")
 int pa_tp_exit_process(void *ctx)
 {
-	return pa_handle_exit(bpf_get_current_task_btf());
+	return pa_exit(bpf_get_current_task_btf());
 }
 
+/* Exec: keep the program and arguments (proc.bpf.h); close-on-exec fds. */
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(pa_exec_btf, struct task_struct *task)
+int BPF_PROG(pa_exec_btf, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
+	pa_capture_exec(task, BPF_CORE_READ(bprm, filename));
 	pa_fds_changed(task, PA_HINT_EXEC, 0, ~0u);
 	return 0;
 }
 
 SEC("raw_tp/sched_process_exec")
-int BPF_PROG(pa_exec_raw, struct task_struct *task)
+int BPF_PROG(pa_exec_raw, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
+	pa_capture_exec(task, BPF_CORE_READ(bprm, filename));
 	pa_fds_changed(task, PA_HINT_EXEC, 0, ~0u);
 	return 0;
 }
 
 SEC("tracepoint/sched/sched_process_exec")
-int pa_tp_exec(void *ctx)
+int pa_tp_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
-	pa_fds_changed(bpf_get_current_task_btf(), PA_HINT_EXEC, 0, ~0u);
+	struct task_struct *task = bpf_get_current_task_btf();
+	/* __data_loc: offset in the low 16 bits, from the record's start */
+	const char *filename = (const char *)ctx + (ctx->__data_loc_filename & 0xffff);
+
+	pa_capture_exec(task, filename);
+	pa_fds_changed(task, PA_HINT_EXEC, 0, ~0u);
 	return 0;
 }
 

@@ -112,11 +112,55 @@ static const struct pa_identity *identify(struct pa_agent *a, const struct pa_pr
 	return &w->id;
 }
 
+/* What is known of @p's process and its ancestors, for a record. */
+static const struct pa_process_details *describe(struct pa_agent *a, const struct pa_proc *p,
+						 struct pa_process_details *d)
+{
+	const struct pa_proc_info *pi = pa_procs_get(&a->procs, p->tgid, p->start_ns, true);
+	struct pa_ancestor anc[PA_MAX_ANCESTORS];
+	size_t n;
+
+	memset(d, 0, sizeof(*d));
+	if (!pi)
+		return NULL;
+	d->exe = pi->exe;
+	d->exe_len = pi->exe_len;
+	d->args = pi->args;
+	d->args_len = pi->args_len;
+	d->args_truncated = pi->args_truncated;
+	d->source = pi->source;
+	/* Copied out: looking the ancestors up may evict this entry. */
+	n = pi->have_ancestors ? pi->n_ancestors : 0;
+	memcpy(anc, pi->ancestors, sizeof(anc));
+	d->n_ancestors = n;
+	for (size_t i = 0; i < n && i < PA_MAX_ANCESTORS; i++) {
+		const struct pa_proc_info *ai =
+			pa_procs_get(&a->procs, anc[i].pid, anc[i].start_ns, true);
+
+		snprintf(a->anc_names[i], sizeof(a->anc_names[i]), "%s", anc[i].comm);
+		d->anc[i].pid = anc[i].pid;
+		d->anc[i].start_ns = pa_boot_to_utc(a->clock_offset, anc[i].start_ns);
+		d->anc[i].name = a->anc_names[i];
+		d->anc[i].exe = ai ? ai->exe : NULL;
+		d->anc[i].exe_len = ai ? ai->exe_len : 0;
+		d->anc[i].args = ai ? ai->args : NULL;
+		d->anc[i].args_len = ai ? ai->args_len : 0;
+	}
+	/* The process itself, again: an ancestor's lookup may have evicted it. */
+	pi = pa_procs_get(&a->procs, p->tgid, p->start_ns, false);
+	if (!pi) {
+		d->exe = d->args = NULL;
+		d->exe_len = d->args_len = 0;
+	}
+	return d;
+}
+
 static void on_open(struct pa_agent *a, const void *data, size_t size)
 {
 	struct pa_open_view v;
 	const struct pa_watch *w;
 	struct pa_open_record r = { .v = &v };
+	struct pa_process_details details;
 	struct who who;
 	bool differs;
 
@@ -145,6 +189,7 @@ static void on_open(struct pa_agent *a, const void *data, size_t size)
 	r.process_path = differs ? &a->path_view : NULL;
 	r.watch_path = w ? w->path : NULL;
 	r.who = identify(a, &v.ev->proc, &who);
+	r.details = describe(a, &v.ev->proc, &details);
 	pa_ocsf_open(&a->jw, &a->host, &r);
 	emit(a);
 	/* Its reads will name it by its sequence number: keep its path. */
@@ -159,6 +204,7 @@ static void write_read(struct pa_agent *a, const struct pa_read_event *ev)
 	const struct pa_open_info *o = pa_opens_get(&a->opens, ev->open_seq);
 	const struct pa_watch *w = o ? pa_watch_by_id(&a->watches, o->watch_id) : NULL;
 	struct pa_read_record r = { .ev = ev };
+	struct pa_process_details details;
 	struct who who;
 	uint64_t when = ev->last_ns ? ev->last_ns : ev->hdr.ktime_ns;
 
@@ -180,6 +226,7 @@ static void write_read(struct pa_agent *a, const struct pa_read_event *ev)
 	}
 	r.watch_path = w && !w->deleted ? w->path : NULL;
 	r.who = identify(a, &ev->proc, &who);
+	r.details = describe(a, &ev->proc, &details);
 	pa_ocsf_read(&a->jw, &a->host, &r);
 	emit(a);
 }
@@ -201,10 +248,17 @@ static void on_read(struct pa_agent *a, const void *data, size_t size)
 static void on_hint(struct pa_agent *a, const void *data, size_t size)
 {
 	uint64_t soon = pa_clock_boot_ns() + PA_HINT_SWEEP_NS;
+	const struct pa_hint_event *h = pa_decode_hint(data, size);
 
-	if (!pa_decode_hint(data, size)) {
+	if (!h) {
 		a->decode_errors++;
 		return;
+	}
+	/* (When the list is full the table's LRU bound still holds.) */
+	if (h->hint == PA_HINT_EXIT && a->n_exited < sizeof(a->exited) / sizeof(a->exited[0])) {
+		a->exited[a->n_exited].tgid = h->tgid;
+		a->exited[a->n_exited].start_ns = h->start_ns;
+		a->n_exited++;
 	}
 	if (soon < a->next_sweep_ns)
 		a->next_sweep_ns = soon;
@@ -219,6 +273,18 @@ static void on_file_gone(struct pa_agent *a, const void *data, size_t size)
 		return;
 	}
 	pa_opens_del(&a->opens, ev->open_seq);
+}
+
+static void on_proc(struct pa_agent *a, const void *data, size_t size)
+{
+	const struct pa_proc_event *ev = pa_decode_proc(data, size);
+
+	if (!ev) {
+		a->decode_errors++;
+		return;
+	}
+	if (pa_procs_put_event(&a->procs, ev))
+		a->procs_nomem++;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -246,6 +312,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	case PA_EV_FILE_GONE:
 		on_file_gone(a, data, size);
 		break;
+	case PA_EV_PROC:
+		on_proc(a, data, size);
+		break;
 	default:
 		a->decode_errors++;
 	}
@@ -264,6 +333,7 @@ static void drain(void *ctx)
 static void sweep(struct pa_agent *a)
 {
 	uint64_t t0 = pa_clock_boot_ns(), events, took;
+	size_t exited = a->n_exited;
 	int err;
 
 	/* Before the run: a hint drained during it brings the next one
@@ -272,6 +342,11 @@ static void sweep(struct pa_agent *a)
 	err = pa_bpf_sweep(&a->bpf, drain, a, &events);
 	if (err)
 		pa_warn("sweep of the read accounts failed: %s", strerror(-err));
+	/* Exits hinted before this sweep: their accounts are ended now. */
+	for (size_t i = 0; i < exited; i++)
+		pa_procs_forget(&a->procs, a->exited[i].tgid, a->exited[i].start_ns);
+	memmove(a->exited, a->exited + exited, (a->n_exited - exited) * sizeof(a->exited[0]));
+	a->n_exited -= exited;
 	took = pa_clock_boot_ns() - t0;
 	a->sweeps++;
 	a->sweep_ns_total += took;
@@ -587,6 +662,7 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 	if (read_id_file("/proc/sys/kernel/random/boot_id", a->boot_id, sizeof(a->boot_id)))
 		a->host.boot_id = a->boot_id;
 	pa_names_init(&a->names, NULL);
+	pa_procs_init(&a->procs, NULL);
 	a->clock_offset = pa_clock_offset_now();
 	if (pa_bpf_start(&a->bpf, opt, err, sizeof(err)))
 		pa_fatal("%s", err);
@@ -672,6 +748,7 @@ void pa_agent_free(struct pa_agent *a)
 	pa_watch_clear(&a->watches, &a->bpf);
 	pa_bpf_stop(&a->bpf);
 	pa_opens_free(&a->opens);
+	pa_procs_free(&a->procs);
 	for (size_t i = 0; i < a->n_sinks; i++)
 		a->sinks[i]->ops->close(a->sinks[i]);
 	pa_jw_free(&a->jw);

@@ -15,6 +15,7 @@
 #include "jsonw.h"
 #include "loader.h"
 #include "names.h"
+#include "procs.h"
 #include "ocsf.h"
 #include "opens.h"
 #include "options.h"
@@ -37,6 +38,13 @@ struct pa_agent {
 	char hostname[256];
 	char machine_id[64], boot_id[64];
 	struct pa_names names;	       /* user and group names, cached */
+	struct pa_procs procs;	       /* programs, command lines, ancestry */
+	/* processes that exited: forgotten once a sweep has ended their
+	 * accounts (their final Read records still name them) */
+	struct { uint32_t tgid; uint64_t start_ns; } exited[1024];
+	size_t n_exited;
+	char anc_names[PA_MAX_ANCESTORS][PA_COMM_LEN]; /* scratch for a record */
+	uint64_t procs_nomem;
 	int64_t clock_offset;
 	uint64_t record_seq;	       /* last record written */
 	uint64_t events_received, max_event_seq, decode_errors;

@@ -43,6 +43,17 @@ const struct pa_file_gone_event *pa_decode_file_gone(const void *data, size_t si
 	return decode_fixed(data, size, PA_EV_FILE_GONE, sizeof(struct pa_file_gone_event));
 }
 
+const struct pa_proc_event *pa_decode_proc(const void *data, size_t size)
+{
+	const struct pa_proc_event *ev =
+		decode_fixed(data, size, PA_EV_PROC, sizeof(struct pa_proc_event));
+
+	if (ev && (ev->exe_len >= PA_EXE_LEN || ev->args_len > PA_ARGS_LEN ||
+		   ev->n_ancestors > PA_MAX_ANCESTORS))
+		return NULL;
+	return ev;
+}
+
 int pa_decode_open(const void *data, size_t size, struct pa_open_view *out)
 {
 	const struct pa_open_event *ev = data;

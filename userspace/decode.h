@@ -22,6 +22,8 @@ int pa_decode_open(const void *data, size_t size, struct pa_open_view *out);
 const struct pa_read_event *pa_decode_read(const void *data, size_t size);
 const struct pa_hint_event *pa_decode_hint(const void *data, size_t size);
 const struct pa_file_gone_event *pa_decode_file_gone(const void *data, size_t size);
+/* Also checks exe_len < PA_EXE_LEN, args_len, n_ancestors. */
+const struct pa_proc_event *pa_decode_proc(const void *data, size_t size);
 
 /* The type of any record, or -EINVAL if it has no valid header. */
 int pa_decode_type(const void *data, size_t size);

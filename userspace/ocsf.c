@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "phiaudit/syscalls.h"
+#include "procs.h"
 #include "store.h"
 
 void pa_format_time(char *buf, size_t n, uint64_t utc_ns)
@@ -180,9 +181,39 @@ static void write_status(struct pa_jw *w, int ret)
 	pa_jw_str(w, "status_detail", strerrordesc_np(-ret) ? strerrordesc_np(-ret) : "unknown");
 }
 
-static void write_actor(struct pa_jw *w, const struct pa_proc *p, uint64_t start_ns,
-			const struct pa_identity *who)
+/* An executable as an OCSF file object: path and name. */
+static void write_exe(struct pa_jw *w, const char *exe, size_t len)
 {
+	size_t base = len;
+
+	while (base > 0 && exe[base - 1] != '/')
+		base--;
+	pa_jw_obj_open(w, "file");
+	pa_jw_bytes(w, "path", exe, len);
+	pa_jw_bytes(w, "name", exe + base, len - base);
+	pa_jw_i64(w, "type_id", 1);
+	pa_jw_str(w, "type", "Regular File");
+	pa_jw_obj_close(w);
+}
+
+/* argv joined by spaces, as ps shows it; bytes as bytes (pathenc). */
+static void write_cmd_line(struct pa_jw *w, const char *args, size_t len)
+{
+	char line[PA_PROC_ARGS_MAX];
+	size_t n = len < sizeof(line) ? len : sizeof(line);
+
+	while (n > 0 && args[n - 1] == '\0')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		line[i] = args[i] ? args[i] : ' ';
+	pa_jw_bytes(w, "cmd_line", line, n);
+}
+
+static void write_actor(struct pa_jw *w, const struct pa_proc *p, uint64_t start_ns,
+			const struct pa_identity *who, const struct pa_process_details *d)
+{
+	const struct pa_ancestor_info *parent =
+		d && d->n_ancestors && d->anc[0].pid == p->ppid ? &d->anc[0] : NULL;
 	char uid[16];
 
 	pa_jw_obj_open(w, "actor");
@@ -191,8 +222,20 @@ static void write_actor(struct pa_jw *w, const struct pa_proc *p, uint64_t start
 	pa_jw_u64(w, "tid", p->tid);
 	pa_jw_bytes(w, "name", p->comm, strnlen(p->comm, sizeof(p->comm)));
 	pa_jw_u64(w, "created_time", start_ns / 1000000);
+	if (d && d->exe)
+		write_exe(w, d->exe, d->exe_len);
+	if (d && d->args)
+		write_cmd_line(w, d->args, d->args_len);
 	pa_jw_obj_open(w, "parent_process");
 	pa_jw_u64(w, "pid", p->ppid);
+	if (parent) {
+		pa_jw_bytes(w, "name", parent->name, strlen(parent->name));
+		pa_jw_u64(w, "created_time", parent->start_ns / 1000000);
+		if (parent->exe)
+			write_exe(w, parent->exe, parent->exe_len);
+		if (parent->args)
+			write_cmd_line(w, parent->args, parent->args_len);
+	}
 	pa_jw_obj_close(w);
 	pa_jw_obj_close(w);
 	pa_jw_obj_open(w, "user");
@@ -208,6 +251,30 @@ static void write_actor(struct pa_jw *w, const struct pa_proc *p, uint64_t start
 		pa_jw_obj_close(w);
 	}
 	pa_jw_obj_close(w);
+}
+
+/* The whole chain (OCSF nests one parent; an investigation needs all). */
+static void write_ancestry(struct pa_jw *w, const struct pa_process_details *d)
+{
+	if (!d)
+		return;
+	if (d->source)
+		pa_jw_str(w, "exe_source", d->source);
+	if (d->args_truncated)
+		pa_jw_bool(w, "cmd_line_truncated", true);
+	if (!d->n_ancestors)
+		return;
+	pa_jw_arr_open(w, "ancestors");
+	for (size_t i = 0; i < d->n_ancestors && i < PA_MAX_ANCESTORS; i++) {
+		pa_jw_obj_open(w, NULL);
+		pa_jw_u64(w, "pid", d->anc[i].pid);
+		pa_jw_bytes(w, "name", d->anc[i].name, strlen(d->anc[i].name));
+		if (d->anc[i].exe)
+			pa_jw_bytes(w, "exe", d->anc[i].exe, d->anc[i].exe_len);
+		pa_jw_u64(w, "created_time", d->anc[i].start_ns / 1000000);
+		pa_jw_obj_close(w);
+	}
+	pa_jw_arr_close(w);
 }
 
 static void write_file(struct pa_jw *w, unsigned int file_mode, const char *path, size_t len)
@@ -290,6 +357,7 @@ static void write_open_unmapped(struct pa_jw *w, const struct pa_open_record *r)
 	if (ev->ret >= 0)
 		pa_jw_bool(w, "reads_tracked", (ev->track & PA_TRACK_READS) != 0);
 	write_ids(w, p, r->who);
+	write_ancestry(w, r->details);
 	pa_jw_u64(w, "euid", p->euid);
 	pa_jw_u64(w, "egid", p->egid);
 	if (ev->syscall != PA_SYS_NONE) { /* discovered opens have none */
@@ -336,7 +404,7 @@ void pa_ocsf_open(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 	pa_jw_i64(w, "severity_id", 1);
 	pa_jw_str(w, "severity", "Informational");
 	write_status(w, ev->ret);
-	write_actor(w, &ev->proc, r->proc_start_ns, r->who);
+	write_actor(w, &ev->proc, r->proc_start_ns, r->who, r->details);
 	write_file(w, ev->file_mode, r->path->s, r->path->len);
 	write_device(w, h);
 	write_metadata(w, r->record_seq);
@@ -380,7 +448,7 @@ void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 		write_span(w, "start_time", r->first_ns);
 		write_span(w, "end_time", r->last_ns);
 	}
-	write_actor(w, p, r->proc_start_ns, r->who);
+	write_actor(w, p, r->proc_start_ns, r->who, r->details);
 	if (r->path)
 		write_file(w, r->file_mode, r->path, r->path_len);
 	write_device(w, h);
@@ -397,6 +465,7 @@ void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 	if (!r->path)
 		pa_jw_bool(w, "path_unknown", true); /* its open record was lost */
 	write_ids(w, p, r->who);
+	write_ancestry(w, r->details);
 	pa_jw_u64(w, "euid", p->euid);
 	pa_jw_u64(w, "egid", p->egid);
 	if (r->watch_path)

@@ -36,6 +36,28 @@ struct pa_identity {
 	const char *login; /* auid: who logged in, even after sudo */
 };
 
+/* What is known of the process beyond its pa_proc (procs.h). */
+struct pa_ancestor_info {
+	uint32_t pid;
+	uint64_t start_ns; /* UTC */
+	const char *name;  /* comm */
+	const char *exe;   /* NULL when unknown */
+	size_t exe_len;
+	const char *args;  /* NUL-separated; NULL when unknown */
+	size_t args_len;
+};
+
+struct pa_process_details {
+	const char *exe; /* NULL when unknown */
+	size_t exe_len;
+	const char *args; /* argv, NUL-separated; NULL when unknown */
+	size_t args_len;
+	bool args_truncated;
+	const char *source; /* "exec" or "proc" */
+	size_t n_ancestors; /* parent first */
+	struct pa_ancestor_info anc[PA_MAX_ANCESTORS];
+};
+
 struct pa_open_record {
 	const struct pa_open_view *v;
 	uint64_t time_ns;	     /* UTC nanoseconds of the event */
@@ -45,6 +67,7 @@ struct pa_open_record {
 	const struct pa_path *process_path; /* NULL when the same as path */
 	const char *watch_path;	     /* NULL when scope is unresolved */
 	const struct pa_identity *who; /* NULL: ids only */
+	const struct pa_process_details *details; /* NULL: none known */
 };
 
 void pa_ocsf_open(struct pa_jw *w, const struct pa_host_info *h, const struct pa_open_record *r);
@@ -61,6 +84,7 @@ struct pa_read_record {
 	unsigned int file_mode;
 	const char *watch_path; /* NULL when unknown */
 	const struct pa_identity *who; /* NULL: ids only */
+	const struct pa_process_details *details; /* NULL: none known */
 };
 
 void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa_read_record *r);

@@ -61,6 +61,8 @@ enum pa_event_type {
 	PA_EV_READ = 2,	   /* struct pa_read_event: a read account, progress or final */
 	PA_EV_HINT = 3,	   /* struct pa_hint_event: a holder exited, exec'd, close_range'd */
 	PA_EV_FILE_GONE = 4, /* struct pa_file_gone_event: a tracked open file was released */
+	PA_EV_PROC = 5,	   /* struct pa_proc_event: a process's exec details and ancestry,
+			    * once, before its first audited open */
 };
 
 /* Every record begins with this header. */
@@ -254,6 +256,7 @@ enum pa_counter {
 	PA_CNT_ACCOUNTS_FULL,	  /* reads not counted: account table full */
 	PA_CNT_FILE_REUSED,	  /* a tracked struct file was reused: dropped */
 	PA_CNT_READS,		  /* read syscalls counted */
+	PA_CNT_EXECS_FULL,	  /* an exec's details not kept: exec table full */
 	PA_CNT_MAX
 };
 
@@ -261,7 +264,62 @@ enum pa_counter {
 #define PA_COUNTER_NAMES                                                    \
 	{ "ringbuf_full", "fd_lookup_failed", "walk_too_deep",              \
 	  "path_truncated", "user_path_fault", "scope_unresolved", "events", \
-	  "files_full", "fds_full", "accounts_full", "file_reused", "reads" }
+	  "files_full", "fds_full", "accounts_full", "file_reused", "reads", \
+	  "execs_full" }
+
+/*
+ * Exec details without the cost (DESIGN.md): every exec's program and
+ * arguments are kept in the kernel (pa_execs, by tgid) and sent once, with
+ * the process's ancestry, just before its first audited open. Processes
+ * that never touch a watched file cost one map update at exec and one
+ * delete at exit, and nothing reaches userspace about them.
+ */
+#define PA_EXE_LEN	 256 /* the exec'd file name, as given to execve */
+#define PA_ARGS_LEN	 512 /* argv, NUL-separated, as in /proc/PID/cmdline */
+#define PA_MAX_ANCESTORS 8
+
+/* pa_execs value */
+struct pa_exec_val {
+	__u64 start_ns;	 /* the process's start (identity with the tgid) */
+	__u64 exec_ns;	 /* CLOCK_BOOTTIME of the exec */
+	__u16 exe_len;	 /* bytes in exe, NUL excluded */
+	__u16 args_len;	 /* bytes in args */
+	__u32 flags;	 /* PA_PROC_* */
+	char exe[PA_EXE_LEN];
+	char args[PA_ARGS_LEN];
+};
+
+struct pa_ancestor {
+	__u32 pid;
+	__u32 pad;
+	__u64 start_ns;	 /* CLOCK_BOOTTIME */
+	char comm[PA_COMM_LEN];
+};
+_Static_assert(sizeof(struct pa_ancestor) == 32, "pa_ancestor layout");
+
+/* pa_proc_event.flags, pa_exec_val.flags */
+#define PA_PROC_EXEC_SEEN      (1u << 0) /* exe and args are from its exec */
+#define PA_PROC_ARGS_TRUNCATED (1u << 1) /* argv was longer than PA_ARGS_LEN */
+#define PA_PROC_EXE_TRUNCATED  (1u << 2)
+#define PA_PROC_ANCESTOR_ONLY  (1u << 3) /* an ancestor's exec details, sent with a
+					  * descendant's: no ancestry of its own */
+
+struct pa_proc_event {
+	struct pa_event_hdr hdr;
+	__u32 tgid;
+	__u32 flags;	       /* PA_PROC_* */
+	__u64 start_ns;	       /* with tgid: which process */
+	__u64 exec_ns;	       /* when it exec'd (PA_PROC_EXEC_SEEN) */
+	__u16 exe_len;
+	__u16 args_len;
+	__u16 n_ancestors;     /* parent first, up to PA_MAX_ANCESTORS */
+	__u16 pad;
+	struct pa_ancestor ancestors[PA_MAX_ANCESTORS];
+	char exe[PA_EXE_LEN];
+	char args[PA_ARGS_LEN];
+};
+_Static_assert(sizeof(struct pa_proc_event) == 56 + 256 + PA_EXE_LEN + PA_ARGS_LEN,
+	       "pa_proc_event layout");
 
 /* pa_watches: value for a watched directory's dentry. */
 struct pa_watch_val {

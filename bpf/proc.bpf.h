@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Exec details without the cost: the exec hook keeps each process's
+ * program and arguments in pa_execs; its first audited open sends them,
+ * with its ancestry, as one PA_EV_PROC event (then pa_proc_sent remembers
+ * it was sent). A process that execs and exits in a millisecond is named
+ * all the same, and nothing about processes that never touch a watched
+ * file reaches userspace.
+ */
+#ifndef PHIAUDIT_PROC_BPF_H
+#define PHIAUDIT_PROC_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "phiaudit/abi.h"
+#include "maps.bpf.h"
+#include "emit.bpf.h"
+#include "task.bpf.h"
+
+/* tgid -> the last exec's details, until the process's first audited open
+ * or its exit. Allocated as used: a busy host's short-lived processes are
+ * deleted at exit; beyond the size, execs_full counts what is missed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pa_exec_val);
+} pa_execs SEC(".maps");
+
+/* tgid -> start of the process whose details were sent (LRU: bounded). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} pa_proc_sent SEC(".maps");
+
+/* tgid -> start of an ancestor whose exec details went out with a
+ * descendant's (a shell running one cat per file sends its own once). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} pa_exec_sent SEC(".maps");
+
+/* pa_exec_val is too big for the stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pa_exec_val);
+} pa_exec_scratch SEC(".maps");
+
+/* At exec: keep what was exec'd (@filename: a kernel string) and argv. */
+static __always_inline void pa_capture_exec(struct task_struct *task, const char *filename)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u32 zero = 0, tgid = BPF_CORE_READ(task, tgid);
+	struct pa_exec_val *v = bpf_map_lookup_elem(&pa_exec_scratch, &zero);
+	unsigned long from, to, len;
+	long n;
+
+	if (!v || tgid == pa_agent_tgid)
+		return;
+	/* A new program: its details are news even to a process that sent
+	 * its old ones (exec keeps the pid and the start time). */
+	bpf_map_delete_elem(&pa_proc_sent, &tgid);
+	v->start_ns = pa_task_start(task);
+	v->exec_ns = bpf_ktime_get_boot_ns();
+	v->flags = PA_PROC_EXEC_SEEN;
+	n = filename ? bpf_probe_read_kernel_str(v->exe, sizeof(v->exe), filename) : -1;
+	v->exe_len = n > 0 ? n - 1 : 0;
+	if (n == sizeof(v->exe))
+		v->flags |= PA_PROC_EXE_TRUNCATED;
+	from = BPF_CORE_READ(mm, arg_start);
+	to = BPF_CORE_READ(mm, arg_end);
+	len = to > from ? to - from : 0;
+	if (len > PA_ARGS_LEN) {
+		len = PA_ARGS_LEN;
+		v->flags |= PA_PROC_ARGS_TRUNCATED;
+	}
+	v->args_len = 0;
+	if (len > 0 && len <= PA_ARGS_LEN &&
+	    bpf_probe_read_user(v->args, len, (const void *)from) == 0)
+		v->args_len = len;
+	if (bpf_map_update_elem(&pa_execs, &tgid, v, BPF_ANY))
+		pa_count(PA_CNT_EXECS_FULL);
+}
+
+/* At exit of the last thread: forget the process. */
+static __always_inline void pa_forget_proc(struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	bpf_map_delete_elem(&pa_execs, &tgid);
+	bpf_map_delete_elem(&pa_proc_sent, &tgid);
+	bpf_map_delete_elem(&pa_exec_sent, &tgid);
+}
+
+/* An ancestor still holding its exec details (it never opened a watched
+ * file): send them, once, so the chain names its programs too. The
+ * details stay for its own first open. */
+static __always_inline void pa_emit_ancestor_exec(__u32 pid, __u64 start)
+{
+	struct pa_exec_val *x = bpf_map_lookup_elem(&pa_execs, &pid);
+	struct pa_proc_event *ev;
+	__u64 *sent;
+
+	if (!x || x->start_ns != start)
+		return;
+	sent = bpf_map_lookup_elem(&pa_exec_sent, &pid);
+	if (sent && *sent == start)
+		return;
+	ev = pa_reserve(sizeof(*ev));
+	if (!ev)
+		return;
+	ev->hdr.seq = 0;
+	pa_hdr_fill(&ev->hdr, PA_EV_PROC, sizeof(*ev));
+	ev->tgid = pid;
+	ev->start_ns = start;
+	ev->flags = x->flags | PA_PROC_ANCESTOR_ONLY;
+	ev->exec_ns = x->exec_ns;
+	ev->exe_len = x->exe_len;
+	ev->args_len = x->args_len;
+	ev->n_ancestors = 0;
+	ev->pad = 0;
+	bpf_probe_read_kernel(ev->exe, sizeof(ev->exe), x->exe);
+	bpf_probe_read_kernel(ev->args, sizeof(ev->args), x->args);
+	pa_submit(ev, sizeof(*ev));
+	bpf_map_update_elem(&pa_exec_sent, &pid, &start, BPF_ANY);
+}
+
+/* Before @task's first audited open: its details and ancestry, once.
+ * A global function: verified once, on its own (the open paths are big). */
+__noinline int pa_emit_proc(__u64 task_ptr)
+{
+	struct task_struct *task = (struct task_struct *)task_ptr;
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u64 start = pa_task_start(task), *sent;
+	struct task_struct *t = task;
+	struct pa_exec_val *x;
+	struct pa_proc_event *ev;
+	__u16 n = 0;
+
+	sent = bpf_map_lookup_elem(&pa_proc_sent, &tgid);
+	if (sent && *sent == start)
+		return 0;
+	ev = pa_reserve(sizeof(*ev));
+	if (!ev)
+		return 0; /* counted; the next open tries again */
+	ev->hdr.seq = 0;
+	pa_hdr_fill(&ev->hdr, PA_EV_PROC, sizeof(*ev));
+	ev->tgid = tgid;
+	ev->start_ns = start;
+	ev->flags = 0;
+	ev->exec_ns = 0;
+	ev->exe_len = 0;
+	ev->args_len = 0;
+	ev->pad = 0;
+	x = bpf_map_lookup_elem(&pa_execs, &tgid);
+	if (x && x->start_ns == start) {
+		ev->flags = x->flags;
+		ev->exec_ns = x->exec_ns;
+		ev->exe_len = x->exe_len;
+		ev->args_len = x->args_len;
+		bpf_probe_read_kernel(ev->exe, sizeof(ev->exe), x->exe);
+		bpf_probe_read_kernel(ev->args, sizeof(ev->args), x->args);
+	}
+	for (int i = 0; i < PA_MAX_ANCESTORS; i++) {
+		struct pa_ancestor *a = &ev->ancestors[i];
+		__u32 pid;
+
+		t = BPF_CORE_READ(t, real_parent);
+		pid = t ? BPF_CORE_READ(t, tgid) : 0;
+		if (!pid) {
+			__builtin_memset(a, 0, sizeof(*a));
+			continue;
+		}
+		a->pid = pid;
+		a->pad = 0;
+		a->start_ns = pa_task_start(t);
+		bpf_probe_read_kernel_str(a->comm, sizeof(a->comm), &t->comm);
+		pa_emit_ancestor_exec(pid, a->start_ns);
+		n++;
+		if (pid == 1) /* init: the chain ends here (or a namespace's init) */
+			t = NULL;
+	}
+	ev->n_ancestors = n;
+	pa_submit(ev, sizeof(*ev));
+	bpf_map_update_elem(&pa_proc_sent, &tgid, &start, BPF_ANY);
+	if (x)
+		bpf_map_delete_elem(&pa_execs, &tgid);
+	return 0;
+}
+
+#endif /* PHIAUDIT_PROC_BPF_H */
