@@ -59,12 +59,13 @@ static int teardown(void **state)
 
 /* Names the agent would attach (names.h); NULL in most tests. */
 static const struct pa_identity *test_who;
+static const struct pa_process_details *test_details;
 static const struct pa_host_info *test_host = &host1;
 
 /* What the agent does per event (agent.c on_open), with fixed clocks. */
 static void write_open(struct fx *f, const char *watch_path)
 {
-	struct pa_open_record r = { .v = &f->v, .who = test_who };
+	struct pa_open_record r = { .v = &f->v, .who = test_who, .details = test_details };
 	bool differs;
 
 	assert_int_equal(pa_decode_open(f->e.raw, f->e.size, &f->v), 0);
@@ -90,7 +91,7 @@ static const char read_path[] = "/srv/phi/patients/1234/chart.txt";
 static void write_read(struct fx *f, const char *path)
 {
 	const struct pa_read_event *ev = pa_decode_read(&f->rd, sizeof(f->rd));
-	struct pa_read_record r = { .ev = ev, .who = test_who };
+	struct pa_read_record r = { .ev = ev, .who = test_who, .details = test_details };
 
 	assert_non_null(ev); /* only what the agent would accept */
 	r.time_ns = T_BOOT_UTC + (ev->last_ns ? ev->last_ns : ev->hdr.ktime_ns);
@@ -921,6 +922,71 @@ static void test_hostile_user_names_stay_valid_json(void **state)
 	test_who = NULL;
 }
 
+/* The program, its command line and the chain above it. */
+static void test_process_details_in_open_and_read(void **state)
+{
+	struct fx *f = *state;
+	static const char args[] = "tar\0cf\0/tmp/out.tar\0/srv/phi\0";
+	static const char pargs[] = "bash\0-c\0tar cf /tmp/out.tar /srv/phi\0";
+	struct pa_process_details d = {
+		.exe = "/usr/bin/tar", .exe_len = 12, .args = args, .args_len = sizeof(args) - 1,
+		.source = "exec", .n_ancestors = 2,
+	};
+	struct json_object *rec, *anc;
+
+	d.anc[0] = (struct pa_ancestor_info){ .pid = 4096, .start_ns = T_START - 1000000000,
+					      .name = "bash", .exe = "/bin/bash", .exe_len = 9,
+					      .args = pargs, .args_len = sizeof(pargs) - 1 };
+	d.anc[1] = (struct pa_ancestor_info){ .pid = 1, .start_ns = 1000000, .name = "systemd" };
+	f->t.proc.ppid = 4096;
+	test_details = &d;
+	build_success(f);
+	rec = record(f);
+	assert_string_equal(unit_json_str(rec, "actor.process.file.path"), "/usr/bin/tar");
+	assert_string_equal(unit_json_str(rec, "actor.process.file.name"), "tar");
+	assert_string_equal(unit_json_str(rec, "actor.process.cmd_line"),
+			    "tar cf /tmp/out.tar /srv/phi");
+	assert_int_equal(unit_json_int(rec, "actor.process.parent_process.pid"), 4096);
+	assert_string_equal(unit_json_str(rec, "actor.process.parent_process.name"), "bash");
+	assert_string_equal(unit_json_str(rec, "actor.process.parent_process.file.path"),
+			    "/bin/bash");
+	assert_string_equal(unit_json_str(rec, "actor.process.parent_process.cmd_line"),
+			    "bash -c tar cf /tmp/out.tar /srv/phi");
+	assert_string_equal(unit_json_str(rec, "unmapped.exe_source"), "exec");
+	anc = unit_json_get(rec, "unmapped.ancestors");
+	assert_non_null(anc);
+	assert_int_equal(json_object_array_length(anc), 2);
+	assert_string_equal(json_object_get_string(json_object_object_get(
+				    json_object_array_get_idx(anc, 1), "name")),
+			    "systemd");
+	assert_null(json_object_object_get(json_object_array_get_idx(anc, 1), "exe"));
+	pa_jw_reset(&f->w);
+	write_read(f, read_path);
+	rec = record(f);
+	assert_string_equal(unit_json_str(rec, "actor.process.cmd_line"),
+			    "tar cf /tmp/out.tar /srv/phi");
+	assert_int_equal(json_object_array_length(unit_json_get(rec, "unmapped.ancestors")), 2);
+	test_details = NULL;
+}
+
+/* A parent that is not the first ancestor (reparented since) is not
+ * named from the chain. */
+static void test_parent_named_only_when_it_is_the_first_ancestor(void **state)
+{
+	struct fx *f = *state;
+	struct pa_process_details d = { .n_ancestors = 1 };
+	struct json_object *rec;
+
+	d.anc[0] = (struct pa_ancestor_info){ .pid = 4096, .name = "bash" };
+	f->t.proc.ppid = 1;
+	test_details = &d;
+	build_success(f);
+	rec = record(f);
+	assert_int_equal(unit_json_int(rec, "actor.process.parent_process.pid"), 1);
+	assert_false(unit_json_has(rec, "actor.process.parent_process.name"));
+	test_details = NULL;
+}
+
 /* No names known: the ids alone, no empty fields. */
 static void test_no_names_means_no_name_fields(void **state)
 {
@@ -945,6 +1011,8 @@ int main(void)
 		T(test_names_and_host_ids_in_open_and_read),
 		T(test_hostile_user_names_stay_valid_json),
 		T(test_no_names_means_no_name_fields),
+		T(test_process_details_in_open_and_read),
+		T(test_parent_named_only_when_it_is_the_first_ancestor),
 		T(test_golden_denied_open),
 		T(test_golden_unresolved_scope_open),
 		T(test_golden_open_with_process_path),
