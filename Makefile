@@ -24,7 +24,7 @@ SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 LDHARDEN   := -pie -Wl,-z,relro,-z,now
 
 CORE_SRCS  := pathenc.c jsonw.c paths.c decode.c ocsf.c options.c log.c opens.c \
-              chain.c gzmember.c store.c verify.c names.c procs.c \
+              chain.c gzmember.c store.c verify.c names.c procs.c cgroups.c \
               sink_jsonl.c sink_memory.c clock.c notify.c
 AGENT_SRCS := $(CORE_SRCS) loader.c watch.c agent.c phiauditd.c
 CLI_SRCS   := $(CORE_SRCS) phiaudit.c

@@ -112,6 +112,21 @@ static const struct pa_identity *identify(struct pa_agent *a, const struct pa_pr
 	return &w->id;
 }
 
+/* The cgroup, and the container and systemd unit it names. */
+static void where(struct pa_agent *a, uint64_t cgroup_id, struct pa_process_details *d)
+{
+	const char *path = pa_cgroup_path(&a->cgroups, cgroup_id, pa_clock_boot_ns());
+
+	if (!path)
+		return;
+	snprintf(a->cgroup_path, sizeof(a->cgroup_path), "%s", path);
+	d->cgroup = a->cgroup_path;
+	if (pa_cgroup_container_id(path, a->container_id))
+		d->container_id = a->container_id;
+	if (pa_cgroup_unit(path, a->unit, sizeof(a->unit)))
+		d->unit = a->unit;
+}
+
 /* What is known of @p's process and its ancestors, for a record. */
 static const struct pa_process_details *describe(struct pa_agent *a, const struct pa_proc *p,
 						 struct pa_process_details *d)
@@ -121,8 +136,9 @@ static const struct pa_process_details *describe(struct pa_agent *a, const struc
 	size_t n;
 
 	memset(d, 0, sizeof(*d));
+	where(a, p->cgroup_id, d);
 	if (!pi)
-		return NULL;
+		return d;
 	d->exe = pi->exe;
 	d->exe_len = pi->exe_len;
 	d->args = pi->args;
@@ -663,6 +679,7 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 		a->host.boot_id = a->boot_id;
 	pa_names_init(&a->names, NULL);
 	pa_procs_init(&a->procs, NULL);
+	pa_cgroups_init(&a->cgroups, NULL);
 	a->clock_offset = pa_clock_offset_now();
 	if (pa_bpf_start(&a->bpf, opt, err, sizeof(err)))
 		pa_fatal("%s", err);
@@ -749,6 +766,7 @@ void pa_agent_free(struct pa_agent *a)
 	pa_bpf_stop(&a->bpf);
 	pa_opens_free(&a->opens);
 	pa_procs_free(&a->procs);
+	pa_cgroups_free(&a->cgroups);
 	for (size_t i = 0; i < a->n_sinks; i++)
 		a->sinks[i]->ops->close(a->sinks[i]);
 	pa_jw_free(&a->jw);

@@ -14,6 +14,7 @@
 
 #include "jsonw.h"
 #include "loader.h"
+#include "cgroups.h"
 #include "names.h"
 #include "procs.h"
 #include "ocsf.h"
@@ -45,6 +46,8 @@ struct pa_agent {
 	size_t n_exited;
 	char anc_names[PA_MAX_ANCESTORS][PA_COMM_LEN]; /* scratch for a record */
 	uint64_t procs_nomem;
+	struct pa_cgroups cgroups;     /* cgroup id -> path */
+	char cgroup_path[4096], container_id[65], unit[256]; /* scratch for a record */
 	int64_t clock_offset;
 	uint64_t record_seq;	       /* last record written */
 	uint64_t events_received, max_event_seq, decode_errors;

@@ -258,6 +258,12 @@ static void write_ancestry(struct pa_jw *w, const struct pa_process_details *d)
 {
 	if (!d)
 		return;
+	if (d->cgroup)
+		pa_jw_bytes(w, "cgroup", d->cgroup, strlen(d->cgroup));
+	if (d->container_id)
+		pa_jw_str(w, "container_id", d->container_id);
+	if (d->unit)
+		pa_jw_bytes(w, "systemd_unit", d->unit, strlen(d->unit));
 	if (d->source)
 		pa_jw_str(w, "exe_source", d->source);
 	if (d->args_truncated)

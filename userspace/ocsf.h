@@ -56,6 +56,9 @@ struct pa_process_details {
 	const char *source; /* "exec" or "proc" */
 	size_t n_ancestors; /* parent first */
 	struct pa_ancestor_info anc[PA_MAX_ANCESTORS];
+	const char *cgroup;	  /* cgroup v2 path; NULL when unknown */
+	const char *container_id; /* NULL when the cgroup names none */
+	const char *unit;	  /* systemd unit; NULL when none */
 };
 
 struct pa_open_record {
