@@ -102,6 +102,9 @@ static __always_inline void pa_emit_file_open(struct pa_open_scratch *s, struct 
 	s->ev.file_ino = BPF_CORE_READ(file, f_inode, i_ino);
 	s->ev.file_dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
 	s->ev.file_mode = BPF_CORE_READ(file, f_inode, i_mode);
+	s->ev.file_uid = BPF_CORE_READ(file, f_inode, i_uid.val);
+	s->ev.file_gid = BPF_CORE_READ(file, f_inode, i_gid.val);
+	s->ev.file_size = BPF_CORE_READ(file, f_inode, i_size);
 	/* UNRESOLVED: the names up to where ancestry ends (stop is NULL). */
 	s->ev.rel_len = pa_rel_names(s, 0, (__u64)d, (__u64)m, r->watch);
 	/* From the current task's root: in discovery, the agent's (host's). */

@@ -394,6 +394,9 @@ static void write_open_unmapped(struct pa_jw *w, const struct pa_open_record *r)
 		pa_jw_str(w, "dev", buf);
 		snprintf(buf, sizeof(buf), "0%o", ev->file_mode & 07777);
 		pa_jw_str(w, "file_mode", buf);
+		pa_jw_u64(w, "file_uid", ev->file_uid);
+		pa_jw_u64(w, "file_gid", ev->file_gid);
+		pa_jw_u64(w, "file_size", ev->file_size);
 	}
 	pa_jw_u64(w, "mnt_ns", p->mnt_ns);
 	pa_jw_u64(w, "cgroup_id", p->cgroup_id);

@@ -168,10 +168,13 @@ struct pa_open_event {
 	__u32 route_depth; /* PA_PATH_VIA_ROUTE: components in the path of the
 			    * watch's ancestor the string started from */
 	__u32 track;	   /* PA_TRACK_*: will reads of this open be counted */
+	__u32 file_uid;	   /* the file's owner (inode), when a file was opened */
+	__u32 file_gid;
 	__u32 pad;
+	__u64 file_size;   /* i_size at the open */
 	/* followed by user_len + rel_len + view_len bytes of data */
 };
-_Static_assert(sizeof(struct pa_open_event) == 160, "pa_open_event layout");
+_Static_assert(sizeof(struct pa_open_event) == 176, "pa_open_event layout");
 
 /* pa_open_event.track */
 #define PA_TRACK_READS	    (1u << 0) /* in the file table: reads are counted */

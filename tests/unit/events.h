@@ -63,6 +63,9 @@ static inline void unit_event_defaults(struct pa_open_event *ev)
 	ev->file_ino = 131075;
 	ev->file_dev = (8u << 20) | 1;
 	ev->file_mode = 0100640; /* regular file, rw-r----- */
+	ev->file_uid = 0;
+	ev->file_gid = 1001; /* a clinic group */
+	ev->file_size = 4096;
 	ev->ret = 3;
 	ev->dirfd = -100; /* AT_FDCWD */
 	ev->watch_id = 1;
