@@ -143,6 +143,7 @@ __noinline int pa_emit_proc(__u64 task_ptr)
 	struct task_struct *t = task;
 	struct pa_exec_val *x;
 	struct pa_proc_event *ev;
+	struct tty_struct *tty;
 	__u16 n = 0;
 
 	sent = bpf_map_lookup_elem(&pa_proc_sent, &tgid);
@@ -189,6 +190,10 @@ __noinline int pa_emit_proc(__u64 task_ptr)
 			t = NULL;
 	}
 	ev->n_ancestors = n;
+	tty = BPF_CORE_READ(task, signal, tty);
+	ev->tty[0] = '\0';
+	if (tty)
+		bpf_probe_read_kernel_str(ev->tty, sizeof(ev->tty), &tty->name);
 	pa_submit(ev, sizeof(*ev));
 	bpf_map_update_elem(&pa_proc_sent, &tgid, &start, BPF_ANY);
 	if (x)

@@ -145,6 +145,10 @@ static const struct pa_process_details *describe(struct pa_agent *a, const struc
 	d->args_len = pi->args_len;
 	d->args_truncated = pi->args_truncated;
 	d->source = pi->source;
+	if (pi->tty[0]) {
+		memcpy(a->tty, pi->tty, sizeof(a->tty));
+		d->tty = a->tty;
+	}
 	/* Copied out: looking the ancestors up may evict this entry. */
 	n = pi->have_ancestors ? pi->n_ancestors : 0;
 	memcpy(anc, pi->ancestors, sizeof(anc));

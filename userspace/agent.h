@@ -48,6 +48,7 @@ struct pa_agent {
 	uint64_t procs_nomem;
 	struct pa_cgroups cgroups;     /* cgroup id -> path */
 	char cgroup_path[4096], container_id[65], unit[256]; /* scratch for a record */
+	char tty[PA_TTY_LEN];
 	int64_t clock_offset;
 	uint64_t record_seq;	       /* last record written */
 	uint64_t events_received, max_event_seq, decode_errors;

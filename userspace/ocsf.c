@@ -264,6 +264,8 @@ static void write_ancestry(struct pa_jw *w, const struct pa_process_details *d)
 		pa_jw_str(w, "container_id", d->container_id);
 	if (d->unit)
 		pa_jw_bytes(w, "systemd_unit", d->unit, strlen(d->unit));
+	if (d->tty)
+		pa_jw_bytes(w, "tty", d->tty, strlen(d->tty));
 	if (d->source)
 		pa_jw_str(w, "exe_source", d->source);
 	if (d->args_truncated)

@@ -59,6 +59,7 @@ struct pa_process_details {
 	const char *cgroup;	  /* cgroup v2 path; NULL when unknown */
 	const char *container_id; /* NULL when the cgroup names none */
 	const char *unit;	  /* systemd unit; NULL when none */
+	const char *tty;	  /* controlling terminal; NULL when none */
 };
 
 struct pa_open_record {

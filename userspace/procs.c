@@ -244,6 +244,8 @@ int pa_procs_put_event(struct pa_procs *t, const struct pa_proc_event *ev)
 		for (int i = 0; i < PA_MAX_ANCESTORS; i++)
 			p->ancestors[i].comm[PA_COMM_LEN - 1] = '\0';
 		p->have_ancestors = true;
+		memcpy(p->tty, ev->tty, sizeof(p->tty));
+		p->tty[sizeof(p->tty) - 1] = '\0';
 	}
 	if (ev->flags & PA_PROC_EXEC_SEEN) {
 		/* a new program replaces what was known of the old one */

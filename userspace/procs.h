@@ -32,6 +32,7 @@ struct pa_proc_info {
 	uint16_t n_ancestors;
 	struct pa_ancestor ancestors[PA_MAX_ANCESTORS];
 	bool have_ancestors;
+	char tty[PA_TTY_LEN];	/* "" when none or unknown */
 	/* table links */
 	struct pa_proc_info *next;	    /* bucket chain */
 	struct pa_proc_info *lru_prev, *lru_next;

@@ -280,6 +280,7 @@ enum pa_counter {
 #define PA_EXE_LEN	 256 /* the exec'd file name, as given to execve */
 #define PA_ARGS_LEN	 512 /* argv, NUL-separated, as in /proc/PID/cmdline */
 #define PA_MAX_ANCESTORS 8
+#define PA_TTY_LEN	 16
 
 /* pa_execs value */
 struct pa_exec_val {
@@ -318,10 +319,11 @@ struct pa_proc_event {
 	__u16 n_ancestors;     /* parent first, up to PA_MAX_ANCESTORS */
 	__u16 pad;
 	struct pa_ancestor ancestors[PA_MAX_ANCESTORS];
+	char tty[PA_TTY_LEN];  /* controlling terminal ("pts3"); "" for none */
 	char exe[PA_EXE_LEN];
 	char args[PA_ARGS_LEN];
 };
-_Static_assert(sizeof(struct pa_proc_event) == 56 + 256 + PA_EXE_LEN + PA_ARGS_LEN,
+_Static_assert(sizeof(struct pa_proc_event) == 56 + 256 + PA_TTY_LEN + PA_EXE_LEN + PA_ARGS_LEN,
 	       "pa_proc_event layout");
 
 /* pa_watches: value for a watched directory's dentry. */
