@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <sys/random.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -665,6 +666,8 @@ static void open_store(struct pa_agent *a)
 	 * from the log, never a restart. */
 	pa_store_get_stats(a->store, &st);
 	a->record_seq = st.last_seq;
+	pa_hex(st.log_id, sizeof(st.log_id), a->log_id);
+	a->host.log_id = a->log_id;
 }
 
 int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
@@ -695,6 +698,15 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 	/* Last: a bad --watch leaves no empty log file behind. */
 	if (strcmp(opt->log_dir, "none"))
 		open_store(a);
+	if (!a->store) {
+		/* No log store: the records still get unique ids, per run. */
+		uint8_t id[16];
+
+		if (getrandom(id, sizeof(id), 0) == (ssize_t)sizeof(id)) {
+			pa_hex(id, sizeof(id), a->log_id);
+			a->host.log_id = a->log_id;
+		}
+	}
 	if (opt->jsonl) {
 		a->sinks[a->n_sinks] = pa_sink_jsonl_open(opt->jsonl, err, sizeof(err));
 		if (!a->sinks[a->n_sinks])

@@ -38,6 +38,7 @@ struct pa_agent {
 	struct pa_host_info host;
 	char hostname[256];
 	char machine_id[64], boot_id[64];
+	char log_id[33];		       /* the log store's id (metadata.uid) */
 	struct pa_names names;	       /* user and group names, cached */
 	struct pa_procs procs;	       /* programs, command lines, ancestry */
 	/* processes that exited: forgotten once a sweep has ended their

@@ -51,6 +51,8 @@ struct pa_chain {
 	uint8_t prev_tag[PA_CHAIN_HASH_LEN];
 	uint64_t last_seq; /* the highest record sequence sealed: the next
 			    * run numbers its records on from it */
+	uint8_t id[16];	   /* random, made with the key: names this log in
+			    * metadata.uid (not secret) */
 };
 
 /* SHA-256 of a buffer (the data member's bytes, as stored). */

@@ -142,8 +142,12 @@ static void write_time(struct pa_jw *w, uint64_t utc_ns)
 	pa_jw_str(w, "time_dt", iso);
 }
 
-static void write_metadata(struct pa_jw *w, uint64_t record_seq)
+/* metadata.uid: the log's id and the record's number, unique across
+ * hosts and restarts (the number runs on; a new log has a new id). */
+static void write_metadata(struct pa_jw *w, const struct pa_host_info *h, uint64_t record_seq)
 {
+	char uid[64];
+
 	pa_jw_obj_open(w, "metadata");
 	pa_jw_str(w, "version", PA_OCSF_VERSION);
 	pa_jw_obj_open(w, "product");
@@ -151,6 +155,10 @@ static void write_metadata(struct pa_jw *w, uint64_t record_seq)
 	pa_jw_str(w, "vendor_name", PA_PRODUCT_NAME);
 	pa_jw_str(w, "version", PA_PRODUCT_VERSION);
 	pa_jw_obj_close(w);
+	if (h->log_id) {
+		snprintf(uid, sizeof(uid), "%s-%llu", h->log_id, (unsigned long long)record_seq);
+		pa_jw_str(w, "uid", uid);
+	}
 	pa_jw_u64(w, "sequence", record_seq);
 	pa_jw_obj_close(w);
 }
@@ -418,7 +426,7 @@ void pa_ocsf_open(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 	write_actor(w, &ev->proc, r->proc_start_ns, r->who, r->details);
 	write_file(w, ev->file_mode, r->path->s, r->path->len);
 	write_device(w, h);
-	write_metadata(w, r->record_seq);
+	write_metadata(w, h, r->record_seq);
 	write_open_unmapped(w, r);
 	pa_jw_obj_close(w);
 	pa_jw_newline(w);
@@ -463,7 +471,7 @@ void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 	if (r->path)
 		write_file(w, r->file_mode, r->path, r->path_len);
 	write_device(w, h);
-	write_metadata(w, r->record_seq);
+	write_metadata(w, h, r->record_seq);
 	pa_jw_obj_open(w, "unmapped");
 	if (ev->hdr.seq)
 		pa_jw_u64(w, "event_seq", ev->hdr.seq);
@@ -509,7 +517,7 @@ void pa_ocsf_agent_begin(struct pa_jw *w, const struct pa_host_info *h, uint64_t
 	pa_jw_str(w, "version", PA_PRODUCT_VERSION);
 	pa_jw_obj_close(w);
 	write_device(w, h);
-	write_metadata(w, record_seq);
+	write_metadata(w, h, record_seq);
 	pa_jw_obj_open(w, "unmapped");
 }
 

@@ -27,6 +27,7 @@ struct pa_host_info {
 	const char *hostname;
 	const char *machine_id; /* /etc/machine-id; NULL when unknown */
 	const char *boot_id;	/* this boot's id; NULL when unknown */
+	const char *log_id;	/* names the log in metadata.uid; NULL: none */
 };
 
 /* Names of the ids in a record's pa_proc (names.h); NULL: no name. */

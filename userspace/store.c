@@ -183,6 +183,7 @@ void pa_store_get_stats(struct pa_sink *sink, struct pa_store_stats *st)
 	*st = s->st;
 	st->chain_index = s->chain.index;
 	st->last_seq = s->chain.last_seq;
+	memcpy(st->log_id, s->chain.id, sizeof(st->log_id));
 }
 
 /* ---- the chain's state file ---- */
@@ -195,16 +196,18 @@ static int fsync_dir(int dirfd)
 /* Replace DIR/.chain atomically. 0 or -errno. */
 static int state_save(int dirfd, const struct pa_chain *c, bool clean)
 {
-	char key[2 * PA_CHAIN_KEY_LEN + 1], prev[2 * PA_CHAIN_HASH_LEN + 1], buf[320];
+	char key[2 * PA_CHAIN_KEY_LEN + 1], prev[2 * PA_CHAIN_HASH_LEN + 1], id[33], buf[384];
 	const char *tmp = PA_STORE_STATE_NAME ".tmp";
 	int fd, n, rc = 0;
 
 	pa_hex(c->key, PA_CHAIN_KEY_LEN, key);
 	pa_hex(c->prev_tag, PA_CHAIN_HASH_LEN, prev);
+	pa_hex(c->id, sizeof(c->id), id);
 	n = snprintf(buf, sizeof(buf),
-		     "phiaudit chain state 1\nindex %llu\nkey %s\nprev %s\nclean %d\nseq %llu\n",
+		     "phiaudit chain state 1\nindex %llu\nkey %s\nprev %s\nclean %d\nseq %llu\n"
+		     "id %s\n",
 		     (unsigned long long)c->index, key, prev, clean ? 1 : 0,
-		     (unsigned long long)c->last_seq);
+		     (unsigned long long)c->last_seq, id);
 	pa_wipe(key, sizeof(key));
 	unlinkat(dirfd, tmp, 0);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -233,6 +236,7 @@ static int state_load(int dirfd, const char *dir, struct pa_chain *c, bool *clea
 {
 	char buf[512], *line;
 	int fd, lineno = 0, seen = 0;
+	bool has_id = false;
 	ssize_t n;
 	struct stat st;
 
@@ -297,6 +301,10 @@ static int state_load(int dirfd, const char *dir, struct pa_chain *c, bool *clea
 				goto bad;
 			*clean = val[0] == '1';
 			seen |= 8;
+		} else if (!strcmp(line, "id")) {
+			if (pa_unhex(val, strlen(val), c->id, sizeof(c->id)))
+				goto bad;
+			has_id = true;
 		} else if (!strcmp(line, "seq")) {
 			/* optional: the last record sequence sealed */
 			errno = 0;
@@ -314,6 +322,10 @@ static int state_load(int dirfd, const char *dir, struct pa_chain *c, bool *clea
 			 dir, PA_STORE_STATE_NAME);
 		return -EINVAL;
 	}
+	/* A state from before ids: give the log one now (saved with the
+	 * next member). */
+	if (!has_id && getrandom(c->id, sizeof(c->id), 0) != (ssize_t)sizeof(c->id))
+		memset(c->id, 0, sizeof(c->id));
 	return 0;
 bad:
 	pa_wipe(buf, sizeof(buf));
@@ -409,7 +421,8 @@ int pa_store_init_key(const char *dir, gid_t gid, char hex[2 * PA_CHAIN_KEY_LEN 
 		return -1;
 	}
 	memset(&c, 0, sizeof(c));
-	if (getrandom(c.key, sizeof(c.key), 0) != (ssize_t)sizeof(c.key)) {
+	if (getrandom(c.key, sizeof(c.key), 0) != (ssize_t)sizeof(c.key) ||
+	    getrandom(c.id, sizeof(c.id), 0) != (ssize_t)sizeof(c.id)) {
 		snprintf(err, errlen, "getrandom: %s", strerror(errno));
 		close(dirfd);
 		return -1;

@@ -92,6 +92,7 @@ struct pa_store_stats {
 	uint64_t events_dropped;
 	uint64_t chain_index;	/* next member */
 	uint64_t last_seq;	/* highest record sequence sealed, this run or before */
+	uint8_t log_id[16];	/* this log's random id (metadata.uid) */
 };
 
 /* Open the store: recover, rotate, apply retention. NULL with err naming

@@ -877,7 +877,8 @@ static void test_names_and_host_ids_in_open_and_read(void **state)
 	const struct pa_identity who = { .user = "alice", .group = "clinic", .login = "drbob" };
 	const struct pa_host_info host = { .hostname = "ehr-db1",
 					   .machine_id = "3d1219c7c4c5404aaa1f6d2a48adfda4",
-					   .boot_id = "e53f9637-eb36-4cbf-9aa8-bcc900023565" };
+					   .boot_id = "e53f9637-eb36-4cbf-9aa8-bcc900023565",
+					   .log_id = "00112233445566778899aabbccddeeff" };
 	struct json_object *rec;
 
 	test_who = &who;
@@ -890,6 +891,8 @@ static void test_names_and_host_ids_in_open_and_read(void **state)
 	assert_string_equal(unit_json_str(rec, "unmapped.auid_name"), "drbob");
 	assert_string_equal(unit_json_str(rec, "device.uid"), host.machine_id);
 	assert_string_equal(unit_json_str(rec, "device.boot_uid"), host.boot_id);
+	assert_string_equal(unit_json_str(rec, "metadata.uid"),
+			    "00112233445566778899aabbccddeeff-12");
 	pa_jw_reset(&f->w);
 	write_read(f, read_path);
 	rec = record(f);

@@ -741,6 +741,17 @@ static void test_one_member_per_flush_interval_read_back_exactly(void **state)
 	expect_chain_state(f, "\nseq 8\n"); /* the next run numbers on from 9 */
 	s = open_store(f);
 	assert_int_equal(stats(s).last_seq, 8);
+	{
+		/* the log's id, made with the key, is kept */
+		uint8_t id[16];
+		char hex[33], line[48];
+
+		memcpy(id, stats(s).log_id, sizeof(id));
+		pa_hex(id, sizeof(id), hex);
+		snprintf(line, sizeof(line), "\nid %s\n", hex);
+		expect_chain_state(f, line);
+		assert_false(id[0] == 0 && !memcmp(id, id + 1, sizeof(id) - 1)); /* not all zero */
+	}
 	s->ops->close(s);
 }
 
