@@ -24,7 +24,7 @@ SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 LDHARDEN   := -pie -Wl,-z,relro,-z,now
 
 CORE_SRCS  := pathenc.c jsonw.c paths.c decode.c ocsf.c options.c log.c opens.c \
-              chain.c gzmember.c store.c verify.c names.c procs.c cgroups.c \
+              chain.c gzmember.c store.c verify.c names.c procs.c cgroups.c enrich.c \
               sink_jsonl.c sink_memory.c clock.c notify.c
 AGENT_SRCS := $(CORE_SRCS) loader.c watch.c agent.c phiauditd.c
 CLI_SRCS   := $(CORE_SRCS) phiaudit.c
@@ -112,6 +112,11 @@ $(BUILD)/bench/floor.bpf.o: tests/bench/floor.bpf.c $(BUILD)/vmlinux.h | $(BUILD
 
 $(BUILD)/bench/floor.skel.h: $(BUILD)/bench/floor.bpf.o
 	$(BPFTOOL) gen skeleton $< name floor_bpf > $@.tmp && mv $@.tmp $@
+
+# bench_pipeline runs the agent's own code in process: it links the core objects.
+$(BUILD)/bench/bench_pipeline: tests/bench/bench_pipeline.c $(wildcard tests/bench/*.h) \
+  $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) | $(BUILD)/bench
+	$(CC) $(CPPFLAGS) -O2 -g $(WARN) -o $@ $< $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) -lz -lcrypto -lbpf -lelf
 
 $(BUILD)/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) $(BUILD)/bench/floor.skel.h | $(BUILD)/bench
 	$(CC) $(CPPFLAGS) -I$(BUILD)/bench -O2 -g $(WARN) -o $@ $< $(LIBS)

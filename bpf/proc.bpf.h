@@ -37,6 +37,7 @@ struct {
 	__type(value, __u64);
 } pa_proc_sent SEC(".maps");
 
+
 /* tgid -> start of an ancestor whose exec details went out with a
  * descendant's (a shell running one cat per file sends its own once). */
 struct {
@@ -68,6 +69,7 @@ static __always_inline void pa_capture_exec(struct task_struct *task, const char
 	/* A new program: its details are news even to a process that sent
 	 * its old ones (exec keeps the pid and the start time). */
 	bpf_map_delete_elem(&pa_proc_sent, &tgid);
+	bpf_map_delete_elem(&pa_exec_sent, &tgid);
 	v->start_ns = pa_task_start(task);
 	v->exec_ns = bpf_ktime_get_boot_ns();
 	v->flags = PA_PROC_EXEC_SEEN;
@@ -162,6 +164,26 @@ __noinline int pa_emit_proc(__u64 task_ptr)
 	ev->args_len = 0;
 	ev->pad = 0;
 	x = bpf_map_lookup_elem(&pa_execs, &tgid);
+	if ((!x || x->start_ns != start) &&
+	    task == (struct task_struct *)BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
+						       group_leader)) {
+		/* No exec seen (a child that forked without exec'ing, or one
+		 * from before the agent): its arguments are in its own memory,
+		 * readable now, while it makes this syscall. */
+		struct mm_struct *mm = BPF_CORE_READ(task, mm);
+		unsigned long from = BPF_CORE_READ(mm, arg_start), to = BPF_CORE_READ(mm, arg_end);
+		unsigned long len = to > from ? to - from : 0;
+
+		if (len > PA_ARGS_LEN) {
+			len = PA_ARGS_LEN;
+			ev->flags |= PA_PROC_ARGS_TRUNCATED;
+		}
+		if (len > 0 && len <= PA_ARGS_LEN &&
+		    bpf_probe_read_user(ev->args, len, (const void *)from) == 0) {
+			ev->args_len = len;
+			ev->flags |= PA_PROC_ARGS_FROM_MM;
+		}
+	}
 	if (x && x->start_ns == start) {
 		ev->flags = x->flags;
 		ev->exec_ns = x->exec_ns;

@@ -234,22 +234,26 @@ static __always_inline __u32 pa_track_open(struct task_struct *task, struct file
 	__u64 start = pa_task_start(task);
 	struct pa_file_val *old;
 	struct pa_hold_val *h;
+	__u64 old_seq;
 
 	/* An O_PATH descriptor cannot be read. */
 	if (BPF_CORE_READ(file, f_mode) & PA_FMODE_PATH)
 		return 0;
 	old = bpf_map_lookup_elem(&pa_files, &key);
-	/* A reused struct file replaces an open the sweep never saw go: the
-	 * agent must forget that one's path (else its table only grows). */
-	if (old && old->open_seq != open_seq)
-		pa_file_forget_event(key, old->open_seq);
+	old_seq = old && old->open_seq != open_seq ? old->open_seq : 0;
 	if (bpf_map_update_elem(&pa_files, &key, &fv, BPF_ANY)) {
 		pa_count(PA_CNT_FILES_FULL);
 		return PA_TRACK_FULL;
 	}
+	/* Ends this process's account of the old open, if any (its final
+	 * Read record still needs the old open's path)... */
 	h = pa_account(task, tgid, start, key, &fv);
 	if (h)
 		pa_fd_track(tgid, fd, start, key, &fv, h);
+	/* ...then: a reused struct file replaces an open the sweep never saw
+	 * go; the agent must forget that one's path (else its table only grows). */
+	if (old_seq)
+		pa_file_forget_event(key, old_seq);
 	return PA_TRACK_READS;
 }
 

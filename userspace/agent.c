@@ -15,6 +15,7 @@
 #include "decode.h"
 #include "log.h"
 #include "notify.h"
+#include "enrich.h"
 #include "store.h"
 
 static const char *const counter_names[PA_CNT_MAX] = PA_COUNTER_NAMES;
@@ -84,105 +85,10 @@ static const struct pa_watch *innermost_watch(struct pa_agent *a, const struct p
 	return best;
 }
 
-/* Names for a record's ids, copied out of the cache (names.h). */
-struct who {
-	struct pa_identity id;
-	char user[PA_NAME_LEN], group[PA_NAME_LEN], login[PA_NAME_LEN];
-};
-
-static const char *name_into(struct pa_agent *a, enum pa_name_kind kind, uint32_t id,
-			     uint64_t now, char *out)
-{
-	const char *n = pa_name_of(&a->names, kind, id, now);
-
-	if (!n)
-		return NULL;
-	snprintf(out, PA_NAME_LEN, "%s", n);
-	return out;
-}
-
-static const struct pa_identity *identify(struct pa_agent *a, const struct pa_proc *p,
-					  struct who *w)
-{
-	uint64_t now = pa_clock_boot_ns();
-
-	w->id.user = name_into(a, PA_NAME_USER, p->uid, now, w->user);
-	w->id.group = name_into(a, PA_NAME_GROUP, p->gid, now, w->group);
-	w->id.login = p->auid == (uint32_t)-1 ? NULL
-					     : name_into(a, PA_NAME_USER, p->auid, now, w->login);
-	return &w->id;
-}
-
-/* The cgroup, and the container and systemd unit it names. */
-static void where(struct pa_agent *a, uint64_t cgroup_id, struct pa_process_details *d)
-{
-	const char *path = pa_cgroup_path(&a->cgroups, cgroup_id, pa_clock_boot_ns());
-
-	if (!path)
-		return;
-	snprintf(a->cgroup_path, sizeof(a->cgroup_path), "%s", path);
-	d->cgroup = a->cgroup_path;
-	if (pa_cgroup_container_id(path, a->container_id))
-		d->container_id = a->container_id;
-	if (pa_cgroup_unit(path, a->unit, sizeof(a->unit)))
-		d->unit = a->unit;
-}
-
-/* What is known of @p's process and its ancestors, for a record. */
-static const struct pa_process_details *describe(struct pa_agent *a, const struct pa_proc *p,
-						 struct pa_process_details *d)
-{
-	const struct pa_proc_info *pi = pa_procs_get(&a->procs, p->tgid, p->start_ns, true);
-	struct pa_ancestor anc[PA_MAX_ANCESTORS];
-	size_t n;
-
-	memset(d, 0, sizeof(*d));
-	where(a, p->cgroup_id, d);
-	if (!pi)
-		return d;
-	d->exe = pi->exe;
-	d->exe_len = pi->exe_len;
-	d->args = pi->args;
-	d->args_len = pi->args_len;
-	d->args_truncated = pi->args_truncated;
-	d->source = pi->source;
-	if (pi->tty[0]) {
-		memcpy(a->tty, pi->tty, sizeof(a->tty));
-		d->tty = a->tty;
-	}
-	/* Copied out: looking the ancestors up may evict this entry. */
-	n = pi->have_ancestors ? pi->n_ancestors : 0;
-	memcpy(anc, pi->ancestors, sizeof(anc));
-	d->n_ancestors = n;
-	for (size_t i = 0; i < n && i < PA_MAX_ANCESTORS; i++) {
-		const struct pa_proc_info *ai =
-			pa_procs_get(&a->procs, anc[i].pid, anc[i].start_ns, true);
-
-		snprintf(a->anc_names[i], sizeof(a->anc_names[i]), "%s", anc[i].comm);
-		d->anc[i].pid = anc[i].pid;
-		d->anc[i].start_ns = pa_boot_to_utc(a->clock_offset, anc[i].start_ns);
-		d->anc[i].name = a->anc_names[i];
-		d->anc[i].exe = ai ? ai->exe : NULL;
-		d->anc[i].exe_len = ai ? ai->exe_len : 0;
-		d->anc[i].args = ai ? ai->args : NULL;
-		d->anc[i].args_len = ai ? ai->args_len : 0;
-	}
-	/* The process itself, again: an ancestor's lookup may have evicted it. */
-	pi = pa_procs_get(&a->procs, p->tgid, p->start_ns, false);
-	if (!pi) {
-		d->exe = d->args = NULL;
-		d->exe_len = d->args_len = 0;
-	}
-	return d;
-}
-
 static void on_open(struct pa_agent *a, const void *data, size_t size)
 {
 	struct pa_open_view v;
 	const struct pa_watch *w;
-	struct pa_open_record r = { .v = &v };
-	struct pa_process_details details;
-	struct who who;
 	bool differs;
 
 	if (pa_decode_open(data, size, &v)) {
@@ -203,15 +109,8 @@ static void on_open(struct pa_agent *a, const void *data, size_t size)
 			return;
 		}
 	}
-	r.time_ns = pa_boot_to_utc(a->clock_offset, v.ev->hdr.ktime_ns);
-	r.proc_start_ns = pa_boot_to_utc(a->clock_offset, v.ev->proc.start_ns);
-	r.record_seq = ++a->record_seq;
-	r.path = &a->path_host;
-	r.process_path = differs ? &a->path_view : NULL;
-	r.watch_path = w ? w->path : NULL;
-	r.who = identify(a, &v.ev->proc, &who);
-	r.details = describe(a, &v.ev->proc, &details);
-	pa_ocsf_open(&a->jw, &a->host, &r);
+	pa_enrich_open_record(&a->enrich, &a->jw, &a->host, ++a->record_seq, &v, &a->path_host,
+			      differs ? &a->path_view : NULL, w ? w->path : NULL);
 	emit(a);
 	/* Its reads will name it by its sequence number: keep its path. */
 	if ((v.ev->track & PA_TRACK_READS) &&
@@ -224,31 +123,11 @@ static void write_read(struct pa_agent *a, const struct pa_read_event *ev)
 {
 	const struct pa_open_info *o = pa_opens_get(&a->opens, ev->open_seq);
 	const struct pa_watch *w = o ? pa_watch_by_id(&a->watches, o->watch_id) : NULL;
-	struct pa_read_record r = { .ev = ev };
-	struct pa_process_details details;
-	struct who who;
-	uint64_t when = ev->last_ns ? ev->last_ns : ev->hdr.ktime_ns;
 
-	if (!when)
-		when = pa_clock_boot_ns(); /* the agent's own stop report */
-	r.time_ns = pa_boot_to_utc(a->clock_offset, when);
-	if (ev->first_ns) {
-		r.first_ns = pa_boot_to_utc(a->clock_offset, ev->first_ns);
-		r.last_ns = pa_boot_to_utc(a->clock_offset, ev->last_ns);
-	}
-	r.proc_start_ns = pa_boot_to_utc(a->clock_offset, ev->proc.start_ns);
-	r.record_seq = ++a->record_seq;
-	if (o) {
-		r.path = o->path;
-		r.path_len = o->path_len;
-		r.file_mode = o->file_mode;
-	} else {
+	if (!o)
 		a->reads_unknown_open++;
-	}
-	r.watch_path = w && !w->deleted ? w->path : NULL;
-	r.who = identify(a, &ev->proc, &who);
-	r.details = describe(a, &ev->proc, &details);
-	pa_ocsf_read(&a->jw, &a->host, &r);
+	pa_enrich_read_record(&a->enrich, &a->jw, &a->host, ++a->record_seq, ev, o,
+			      w && !w->deleted ? w->path : NULL);
 	emit(a);
 }
 
@@ -265,6 +144,7 @@ static void on_read(struct pa_agent *a, const void *data, size_t size)
 
 /* How soon after a hint the sweep runs: exits come in bursts. */
 #define PA_HINT_SWEEP_NS (200ull * 1000000ull)
+#define PA_RESWEEP_NS	 (1000ull * 1000000ull)
 
 static void on_hint(struct pa_agent *a, const void *data, size_t size)
 {
@@ -283,6 +163,11 @@ static void on_hint(struct pa_agent *a, const void *data, size_t size)
 	}
 	if (soon < a->next_sweep_ns)
 		a->next_sweep_ns = soon;
+	/* The exit hook runs before the process's files are closed: a sweep
+	 * that comes before the process is quite gone (a loaded host, a
+	 * parent slow to reap) leaves its accounts for one more, soon. */
+	if (h->hint == PA_HINT_EXIT && !a->resweep_ns)
+		a->resweep_ns = soon + PA_RESWEEP_NS;
 }
 
 static void on_file_gone(struct pa_agent *a, const void *data, size_t size)
@@ -304,7 +189,7 @@ static void on_proc(struct pa_agent *a, const void *data, size_t size)
 		a->decode_errors++;
 		return;
 	}
-	if (pa_procs_put_event(&a->procs, ev))
+	if (pa_procs_put_event(&a->enrich.procs, ev))
 		a->procs_nomem++;
 }
 
@@ -365,7 +250,7 @@ static void sweep(struct pa_agent *a)
 		pa_warn("sweep of the read accounts failed: %s", strerror(-err));
 	/* Exits hinted before this sweep: their accounts are ended now. */
 	for (size_t i = 0; i < exited; i++)
-		pa_procs_forget(&a->procs, a->exited[i].tgid, a->exited[i].start_ns);
+		pa_procs_forget(&a->enrich.procs, a->exited[i].tgid, a->exited[i].start_ns);
 	memmove(a->exited, a->exited + exited, (a->n_exited - exited) * sizeof(a->exited[0]));
 	a->n_exited -= exited;
 	took = pa_clock_boot_ns() - t0;
@@ -626,22 +511,6 @@ static int pa_log_group(const char *name, gid_t *gid, char *err, size_t errlen)
 	return -1;
 }
 
-/* One line of an id file (machine-id, boot_id), without its newline. */
-static bool read_id_file(const char *path, char *out, size_t outlen)
-{
-	FILE *f = fopen(path, "re");
-	bool ok = false;
-
-	if (!f)
-		return false;
-	if (fgets(out, (int)outlen, f)) {
-		out[strcspn(out, "\n")] = '\0';
-		ok = out[0] != '\0';
-	}
-	fclose(f);
-	return ok;
-}
-
 static void open_store(struct pa_agent *a)
 {
 	const struct pa_options *opt = a->opt;
@@ -680,14 +549,9 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 	if (gethostname(a->hostname, sizeof(a->hostname) - 1))
 		snprintf(a->hostname, sizeof(a->hostname), "unknown");
 	a->host.hostname = a->hostname;
-	if (read_id_file("/etc/machine-id", a->machine_id, sizeof(a->machine_id)))
-		a->host.machine_id = a->machine_id;
-	if (read_id_file("/proc/sys/kernel/random/boot_id", a->boot_id, sizeof(a->boot_id)))
-		a->host.boot_id = a->boot_id;
-	pa_names_init(&a->names, NULL);
-	pa_procs_init(&a->procs, NULL);
-	pa_cgroups_init(&a->cgroups, NULL);
+	pa_host_read_ids(&a->host, a->machine_id, a->boot_id);
 	a->clock_offset = pa_clock_offset_now();
+	pa_enrich_init(&a->enrich, &a->clock_offset, NULL, NULL, NULL);
 	if (pa_bpf_start(&a->bpf, opt, err, sizeof(err)))
 		pa_fatal("%s", err);
 	for (size_t i = 0; i < opt->n_watch; i++) {
@@ -756,6 +620,10 @@ int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 			tick(a, false);
 			a->next_tick_ns = pa_clock_boot_ns() + a->opt->stats_interval_s * 1000000000ULL;
 		}
+		if (a->resweep_ns && pa_clock_boot_ns() >= a->resweep_ns) {
+			a->resweep_ns = 0;
+			sweep(a);
+		}
 		if (pa_clock_boot_ns() >= a->next_sweep_ns)
 			sweep(a);
 		flush_sinks(a);
@@ -781,8 +649,7 @@ void pa_agent_free(struct pa_agent *a)
 	pa_watch_clear(&a->watches, &a->bpf);
 	pa_bpf_stop(&a->bpf);
 	pa_opens_free(&a->opens);
-	pa_procs_free(&a->procs);
-	pa_cgroups_free(&a->cgroups);
+	pa_enrich_free(&a->enrich);
 	for (size_t i = 0; i < a->n_sinks; i++)
 		a->sinks[i]->ops->close(a->sinks[i]);
 	pa_jw_free(&a->jw);

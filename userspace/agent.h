@@ -14,9 +14,7 @@
 
 #include "jsonw.h"
 #include "loader.h"
-#include "cgroups.h"
-#include "names.h"
-#include "procs.h"
+#include "enrich.h"
 #include "ocsf.h"
 #include "opens.h"
 #include "options.h"
@@ -39,17 +37,12 @@ struct pa_agent {
 	char hostname[256];
 	char machine_id[64], boot_id[64];
 	char log_id[33];		       /* the log store's id (metadata.uid) */
-	struct pa_names names;	       /* user and group names, cached */
-	struct pa_procs procs;	       /* programs, command lines, ancestry */
+	struct pa_enrich enrich;       /* names, processes, cgroups (enrich.h) */
 	/* processes that exited: forgotten once a sweep has ended their
 	 * accounts (their final Read records still name them) */
 	struct { uint32_t tgid; uint64_t start_ns; } exited[1024];
 	size_t n_exited;
-	char anc_names[PA_MAX_ANCESTORS][PA_COMM_LEN]; /* scratch for a record */
 	uint64_t procs_nomem;
-	struct pa_cgroups cgroups;     /* cgroup id -> path */
-	char cgroup_path[4096], container_id[65], unit[256]; /* scratch for a record */
-	char tty[PA_TTY_LEN];
 	int64_t clock_offset;
 	uint64_t record_seq;	       /* last record written */
 	uint64_t events_received, max_event_seq, decode_errors;
@@ -59,6 +52,7 @@ struct pa_agent {
 	uint64_t next_tick_ns;
 	struct pa_opens opens;	       /* tracked opens, for read records */
 	uint64_t next_sweep_ns;
+	uint64_t resweep_ns;	       /* a second sweep after exits (0: none due) */
 	uint64_t sweeps, sweep_ns_total, sweep_ns_max; /* sweep cost, for Stop */
 	uint64_t reads_unknown_open;   /* read records whose open was lost */
 	uint64_t opens_untracked_nomem;

@@ -278,6 +278,8 @@ static void write_ancestry(struct pa_jw *w, const struct pa_process_details *d)
 		pa_jw_str(w, "exe_source", d->source);
 	if (d->args_truncated)
 		pa_jw_bool(w, "cmd_line_truncated", true);
+	if (d->exe_truncated)
+		pa_jw_bool(w, "exe_truncated", true);
 	if (!d->n_ancestors)
 		return;
 	pa_jw_arr_open(w, "ancestors");

@@ -53,8 +53,8 @@ struct pa_process_details {
 	size_t exe_len;
 	const char *args; /* argv, NUL-separated; NULL when unknown */
 	size_t args_len;
-	bool args_truncated;
-	const char *source; /* "exec" or "proc" */
+	bool args_truncated, exe_truncated;
+	const char *source; /* "exec", "memory" or "proc" */
 	size_t n_ancestors; /* parent first */
 	struct pa_ancestor_info anc[PA_MAX_ANCESTORS];
 	const char *cgroup;	  /* cgroup v2 path; NULL when unknown */

@@ -119,7 +119,7 @@ static char *dup_bytes(const char *s, size_t n)
 
 /* /proc/PID/stat's start time (clock ticks since boot) matches @start_ns:
  * the pid still names the same process. */
-static bool same_process(struct pa_procs *t, uint32_t tgid, uint64_t start_ns)
+static bool same_process(struct pa_procs *t, uint32_t tgid, uint64_t start_ns, const char *comm)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long ticks;
@@ -140,6 +140,15 @@ static bool same_process(struct pa_procs *t, uint32_t tgid, uint64_t start_ns)
 	p = strrchr(buf, ')');
 	if (!p)
 		return false;
+	/* An exec keeps the pid and the start time but renames the task: a
+	 * different comm means /proc now shows another program. */
+	if (comm) {
+		const char *open = strchr(buf, '(');
+
+		if (!open || open > p || (size_t)(p - open - 1) != strnlen(comm, PA_COMM_LEN - 1) ||
+		    memcmp(open + 1, comm, (size_t)(p - open - 1)))
+			return false;
+	}
 	for (field = 2; *p && field < 22; p++)
 		if (*p == ' ')
 			field++;
@@ -174,13 +183,14 @@ static ssize_t read_small(const char *path, char *buf, size_t cap)
 }
 
 /* exe and command line from /proc, if the pid is still that process. */
-static void fill_from_proc(struct pa_procs *t, struct pa_proc_info *p)
+static void fill_from_proc(struct pa_procs *t, struct pa_proc_info *p, const char *comm)
 {
 	char path[64], buf[PA_PROC_ARGS_MAX + 1];
 	ssize_t n;
 
 	t->proc_reads++;
-	if (!same_process(t, p->tgid, p->start_ns)) {
+	p->proc_tried = true;
+	if (!same_process(t, p->tgid, p->start_ns, comm)) {
 		t->proc_misses++;
 		return;
 	}
@@ -200,7 +210,7 @@ static void fill_from_proc(struct pa_procs *t, struct pa_proc_info *p)
 		p->args_len = p->args ? (size_t)n : 0;
 	}
 	/* it could have exec'd again since: check it is still the same one */
-	if (!same_process(t, p->tgid, p->start_ns)) {
+	if (!same_process(t, p->tgid, p->start_ns, comm)) {
 		free(p->exe);
 		free(p->args);
 		p->exe = p->args = NULL;
@@ -222,7 +232,7 @@ static void absolute_exe(struct pa_procs *t, struct pa_proc_info *p)
 
 	snprintf(path, sizeof(path), "%s/%u/exe", t->proc_root, p->tgid);
 	n = readlink(path, buf, sizeof(buf) - 1);
-	if (n <= 0 || !same_process(t, p->tgid, p->start_ns))
+	if (n <= 0 || !same_process(t, p->tgid, p->start_ns, NULL))
 		return;
 	abs = dup_bytes(buf, (size_t)n);
 	if (!abs)
@@ -230,6 +240,7 @@ static void absolute_exe(struct pa_procs *t, struct pa_proc_info *p)
 	free(p->exe);
 	p->exe = abs;
 	p->exe_len = (size_t)n;
+	p->exe_truncated = false;
 }
 
 int pa_procs_put_event(struct pa_procs *t, const struct pa_proc_event *ev)
@@ -256,31 +267,42 @@ int pa_procs_put_event(struct pa_procs *t, const struct pa_proc_event *ev)
 		p->args = ev->args_len ? dup_bytes(ev->args, ev->args_len) : NULL;
 		p->args_len = p->args ? ev->args_len : 0;
 		p->args_truncated = ev->flags & PA_PROC_ARGS_TRUNCATED;
+		p->exe_truncated = ev->flags & PA_PROC_EXE_TRUNCATED;
 		p->source = "exec";
-		if (p->exe && p->exe[0] != '/')
+		if (p->exe && (p->exe[0] != '/' || p->exe_truncated))
 			absolute_exe(t, p);
 		return 0;
 	}
-	if (!p->exe && !p->args)
-		fill_from_proc(t, p);
+	if (ev->flags & PA_PROC_ARGS_FROM_MM) {
+		/* no exec seen: the kernel read its arguments from its memory */
+		free(p->args);
+		p->args = dup_bytes(ev->args, ev->args_len);
+		p->args_len = p->args ? ev->args_len : 0;
+		p->args_truncated = ev->flags & PA_PROC_ARGS_TRUNCATED;
+		if (!p->exe) /* else /proc named it already (as an ancestor) */
+			p->source = "memory";
+	}
+	/* the rest from /proc, at the first lookup that knows its comm */
 	return 0;
 }
 
 const struct pa_proc_info *pa_procs_get(struct pa_procs *t, uint32_t tgid, uint64_t start_ns,
-					bool fill)
+					const char *comm)
 {
 	struct pa_proc_info *p = find(t, tgid);
 
 	if (p && p->start_ns == start_ns) {
 		lru_unlink(t, p);
 		lru_push(t, p);
+		if (comm && !p->exe && !p->proc_tried)
+			fill_from_proc(t, p, comm);
 		return p;
 	}
-	if (!fill)
+	if (!comm)
 		return NULL;
 	p = entry(t, tgid, start_ns);
 	if (p)
-		fill_from_proc(t, p);
+		fill_from_proc(t, p, comm);
 	return p;
 }
 

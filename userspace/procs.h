@@ -27,11 +27,13 @@ struct pa_proc_info {
 	size_t exe_len;
 	char *args;		/* argv, NUL-separated; NULL when unknown */
 	size_t args_len;
-	bool args_truncated;
-	const char *source;	/* "exec" (the kernel saw it) or "proc" */
+	bool args_truncated, exe_truncated;
+	const char *source;	/* "exec" (the kernel saw it), "memory" (arguments read
+				 * from the process by the kernel, no exec seen) or "proc" */
 	uint16_t n_ancestors;
 	struct pa_ancestor ancestors[PA_MAX_ANCESTORS];
 	bool have_ancestors;
+	bool proc_tried;	/* /proc was read (or found to be another process) */
 	char tty[PA_TTY_LEN];	/* "" when none or unknown */
 	/* table links */
 	struct pa_proc_info *next;	    /* bucket chain */
@@ -49,15 +51,17 @@ struct pa_procs {
 void pa_procs_init(struct pa_procs *t, const char *proc_root);
 void pa_procs_free(struct pa_procs *t);
 
-/* Take in a PA_EV_PROC event (already checked by pa_decode_proc). Without
- * exec details in it, /proc is read while the process still runs.
+/* Take in a PA_EV_PROC event (already checked by pa_decode_proc). What it
+ * lacks is read from /proc at the first pa_procs_get with a comm.
  * 0, or -ENOMEM. */
 int pa_procs_put_event(struct pa_procs *t, const struct pa_proc_event *ev);
 
-/* The process, or NULL. With @fill, an unknown one is read from /proc
- * (once: an entry is made either way). */
+/* The process, or NULL. With @comm (the task's name, as the event gave
+ * it), what is missing is read from /proc once (an entry is made either
+ * way), and only if /proc still shows a task of that name: an exec since
+ * would show another program. */
 const struct pa_proc_info *pa_procs_get(struct pa_procs *t, uint32_t tgid, uint64_t start_ns,
-					bool fill);
+					const char *comm);
 
 /* The process exited: forget it. */
 void pa_procs_forget(struct pa_procs *t, uint32_t tgid, uint64_t start_ns);

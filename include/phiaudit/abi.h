@@ -305,6 +305,8 @@ _Static_assert(sizeof(struct pa_ancestor) == 32, "pa_ancestor layout");
 #define PA_PROC_EXEC_SEEN      (1u << 0) /* exe and args are from its exec */
 #define PA_PROC_ARGS_TRUNCATED (1u << 1) /* argv was longer than PA_ARGS_LEN */
 #define PA_PROC_EXE_TRUNCATED  (1u << 2)
+#define PA_PROC_ARGS_FROM_MM   (1u << 4) /* no exec seen: args read from the
+					  * process's memory at its open */
 #define PA_PROC_ANCESTOR_ONLY  (1u << 3) /* an ancestor's exec details, sent with a
 					  * descendant's: no ancestry of its own */
 

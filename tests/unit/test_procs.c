@@ -116,7 +116,7 @@ static void test_exec_details_from_the_kernel(void **state)
 		   PA_PROC_EXEC_SEEN);
 	assert_non_null(pa_decode_proc(&ev, sizeof(ev)));
 	assert_int_equal(pa_procs_put_event(f->t, &ev), 0);
-	p = pa_procs_get(f->t, 4242, 7 * NS_PER_S, false);
+	p = pa_procs_get(f->t, 4242, 7 * NS_PER_S, NULL);
 	assert_non_null(p);
 	assert_string_equal(p->exe, "/usr/bin/tar");
 	assert_int_equal(p->args_len, 11);
@@ -136,11 +136,11 @@ static void test_reused_pid_never_borrows_identity(void **state)
 
 	proc_event(&ev, 4242, 7 * NS_PER_S, "/usr/bin/tar", "tar\0", 4, PA_PROC_EXEC_SEEN);
 	assert_int_equal(pa_procs_put_event(f->t, &ev), 0);
-	assert_null(pa_procs_get(f->t, 4242, 9 * NS_PER_S, false));
+	assert_null(pa_procs_get(f->t, 4242, 9 * NS_PER_S, NULL));
 	/* /proc has pid 4242 too, but started at 9 s: it is a third process */
 	fake_proc(f, 4242, 11 * NS_PER_S, "/usr/bin/evil", "evil\0", 5);
 	{
-		const struct pa_proc_info *p = pa_procs_get(f->t, 4242, 9 * NS_PER_S, true);
+		const struct pa_proc_info *p = pa_procs_get(f->t, 4242, 9 * NS_PER_S, "we) ird");
 
 		assert_non_null(p); /* an entry, remembered as unknown */
 		assert_null(p->exe);
@@ -148,7 +148,7 @@ static void test_reused_pid_never_borrows_identity(void **state)
 	}
 	assert_int_equal(f->t->proc_misses, 1);
 	/* and the old process is gone from the table */
-	assert_null(pa_procs_get(f->t, 4242, 7 * NS_PER_S, false));
+	assert_null(pa_procs_get(f->t, 4242, 7 * NS_PER_S, NULL));
 }
 
 /* Started before the agent: /proc, checked by start time, read once. */
@@ -158,13 +158,13 @@ static void test_proc_fallback_checked_and_once(void **state)
 	const struct pa_proc_info *p;
 
 	fake_proc(f, 77, 3 * NS_PER_S, "/usr/sbin/sshd", "sshd: alice [priv]\0", 19);
-	p = pa_procs_get(f->t, 77, 3 * NS_PER_S + 1000, true); /* within a tick */
+	p = pa_procs_get(f->t, 77, 3 * NS_PER_S + 1000, "we) ird"); /* within a tick */
 	assert_non_null(p);
 	assert_string_equal(p->exe, "/usr/sbin/sshd");
 	assert_memory_equal(p->args, "sshd: alice [priv]\0", 19);
 	assert_string_equal(p->source, "proc");
 	for (int i = 0; i < 10; i++)
-		assert_non_null(pa_procs_get(f->t, 77, 3 * NS_PER_S + 1000, true));
+		assert_non_null(pa_procs_get(f->t, 77, 3 * NS_PER_S + 1000, "we) ird"));
 	assert_int_equal(f->t->proc_reads, 1);
 }
 
@@ -178,11 +178,31 @@ static void test_event_without_exec_uses_proc(void **state)
 	fake_proc(f, 55, 2 * NS_PER_S, "/usr/bin/python3", "python3\0etl.py\0", 15);
 	proc_event(&ev, 55, 2 * NS_PER_S, NULL, "", 0, 0);
 	assert_int_equal(pa_procs_put_event(f->t, &ev), 0);
-	p = pa_procs_get(f->t, 55, 2 * NS_PER_S, false);
+	assert_int_equal(f->t->proc_reads, 0); /* not yet: the open's comm is needed */
+	p = pa_procs_get(f->t, 55, 2 * NS_PER_S, "we) ird");
 	assert_non_null(p);
 	assert_string_equal(p->exe, "/usr/bin/python3");
 	assert_string_equal(p->source, "proc");
 	assert_int_equal(p->n_ancestors, 2);
+}
+
+/* /proc shows another task name: the process exec'd since its event
+ * (bash running the last command of a subshell in place, say). /proc
+ * would name the new program: nothing is taken from it. */
+static void test_proc_not_used_after_an_exec(void **state)
+{
+	struct fx *f = *state;
+	const struct pa_proc_info *p;
+
+	fake_proc(f, 66, 2 * NS_PER_S, "/usr/bin/sleep", "sleep\0001\0", 8);
+	p = pa_procs_get(f->t, 66, 2 * NS_PER_S, "bash");
+	assert_non_null(p);
+	assert_null(p->exe);
+	assert_null(p->args);
+	assert_int_equal(f->t->proc_misses, 1);
+	/* and it is not tried again for every record */
+	pa_procs_get(f->t, 66, 2 * NS_PER_S, "bash");
+	assert_int_equal(f->t->proc_reads, 1);
 }
 
 /* exec in the same pid: the new program replaces the old. */
@@ -196,7 +216,7 @@ static void test_a_new_exec_replaces_the_program(void **state)
 	assert_int_equal(pa_procs_put_event(f->t, &ev), 0);
 	proc_event(&ev, 9, 4 * NS_PER_S, "/usr/bin/cat", "cat\0f\0", 6, PA_PROC_EXEC_SEEN);
 	assert_int_equal(pa_procs_put_event(f->t, &ev), 0);
-	p = pa_procs_get(f->t, 9, 4 * NS_PER_S, false);
+	p = pa_procs_get(f->t, 9, 4 * NS_PER_S, NULL);
 	assert_string_equal(p->exe, "/usr/bin/cat");
 	assert_memory_equal(p->args, "cat\0f\0", 6);
 }
@@ -212,7 +232,7 @@ static void test_ancestor_only_keeps_ancestry(void **state)
 	proc_event(&ev, 100, 5 * NS_PER_S, "/bin/bash", "bash\0", 5,
 		   PA_PROC_EXEC_SEEN | PA_PROC_ANCESTOR_ONLY);
 	assert_int_equal(pa_procs_put_event(f->t, &ev), 0);
-	p = pa_procs_get(f->t, 100, 5 * NS_PER_S, false);
+	p = pa_procs_get(f->t, 100, 5 * NS_PER_S, NULL);
 	assert_string_equal(p->exe, "/bin/bash");
 	assert_false(p->have_ancestors);
 }
@@ -226,7 +246,7 @@ static void test_relative_exe_made_absolute(void **state)
 	fake_proc(f, 31, 6 * NS_PER_S, "/opt/app/bin/export", "./export\0", 9);
 	proc_event(&ev, 31, 6 * NS_PER_S, "./export", "./export\0", 9, PA_PROC_EXEC_SEEN);
 	assert_int_equal(pa_procs_put_event(f->t, &ev), 0);
-	assert_string_equal(pa_procs_get(f->t, 31, 6 * NS_PER_S, false)->exe,
+	assert_string_equal(pa_procs_get(f->t, 31, 6 * NS_PER_S, NULL)->exe,
 			    "/opt/app/bin/export");
 }
 
@@ -242,10 +262,10 @@ static void test_bounded_by_lru_and_forget(void **state)
 	}
 	assert_int_equal(f->t->n, PA_PROCS_MAX);
 	assert_int_equal(f->t->evicted, PA_PROCS_MAX);
-	assert_null(pa_procs_get(f->t, 1000, NS_PER_S, false));	/* the oldest went */
-	assert_non_null(pa_procs_get(f->t, 1000 + 2 * PA_PROCS_MAX - 1, NS_PER_S, false));
+	assert_null(pa_procs_get(f->t, 1000, NS_PER_S, NULL));	/* the oldest went */
+	assert_non_null(pa_procs_get(f->t, 1000 + 2 * PA_PROCS_MAX - 1, NS_PER_S, NULL));
 	pa_procs_forget(f->t, 1000 + 2 * PA_PROCS_MAX - 1, NS_PER_S);
-	assert_null(pa_procs_get(f->t, 1000 + 2 * PA_PROCS_MAX - 1, NS_PER_S, false));
+	assert_null(pa_procs_get(f->t, 1000 + 2 * PA_PROCS_MAX - 1, NS_PER_S, NULL));
 	assert_int_equal(f->t->n, PA_PROCS_MAX - 1);
 }
 
@@ -279,6 +299,7 @@ int main(void)
 		T(test_proc_fallback_checked_and_once),
 		T(test_event_without_exec_uses_proc),
 		T(test_a_new_exec_replaces_the_program),
+		T(test_proc_not_used_after_an_exec),
 		T(test_ancestor_only_keeps_ancestry),
 		T(test_relative_exe_made_absolute),
 		T(test_bounded_by_lru_and_forget),
