@@ -7,6 +7,8 @@
  */
 #include "unit.h"
 
+#include "store.h"
+
 #include <errno.h>
 #include <fcntl.h>
 
@@ -291,6 +293,59 @@ static void test_golden_read_at_agent_stop(void **state)
 {
 	build_read_agent_stop(*state);
 	check_golden(*state, "read_agent_stop.jsonl");
+}
+
+/* Every record the log store makes, as the agent writes it. */
+static void test_golden_log_store_records(void **state)
+{
+	struct fx *f = *state;
+	struct pa_store_event ev[5];
+
+	memset(ev, 0, sizeof(ev));
+	ev[0].kind = PA_STORE_RECOVERED;
+	snprintf(ev[0].file, sizeof(ev[0].file), "phiaudit-20261123T101500.123Z.json.gz");
+	snprintf(ev[0].partial, sizeof(ev[0].partial),
+		 "phiaudit-20261123T101500.123Z.json.gz.partial");
+	ev[0].bytes = 4096;
+	ev[0].members = 1;
+	ev[0].since_ns = T_EVENT - 3000000000ULL;
+	ev[0].chain_index = 42;
+	ev[1].kind = PA_STORE_RESUMED;
+	snprintf(ev[1].file, sizeof(ev[1].file), "phiaudit-20261123T101500.123Z.json.gz");
+	ev[1].chain_index = 43;
+	ev[2].kind = PA_STORE_RETENTION;
+	snprintf(ev[2].file, sizeof(ev[2].file),
+		 "phiaudit-20201123T101500.123Z--20201124T101500.456Z.json.gz");
+	ev[2].reason = "age";
+	ev[2].bytes = 1 << 20;
+	ev[2].since_ns = 1606126500123000000ULL;
+	ev[2].until_ns = 1606212900456000000ULL;
+	ev[2].chain_known = true;
+	ev[2].chain_index = 9;
+	memset(ev[2].chain_tag, 0xab, sizeof(ev[2].chain_tag));
+	ev[3].kind = PA_STORE_WRITE_RESUMED;
+	ev[3].records = 6;
+	ev[3].bytes = 7000;
+	ev[3].first_seq = 100;
+	ev[3].last_seq = 105;
+	ev[3].since_ns = T_EVENT - 60000000000ULL;
+	ev[3].until_ns = T_EVENT;
+	ev[3].error = 28; /* ENOSPC */
+	ev[4].kind = PA_STORE_UNVERIFIED;
+	snprintf(ev[4].file, sizeof(ev[4].file), "phiaudit-20261123T101500.123Z.json.gz");
+	for (int i = 0; i < 5; i++)
+		pa_ocsf_store_event(&f->w, &host1, T_EVENT, 20 + (uint64_t)i, &ev[i]);
+	assert_false(pa_jw_failed(&f->w));
+	for (const char *line = f->w.buf; *line;) {
+		const char *nl = strchr(line, '\n');
+
+		assert_non_null(nl);
+		json_object_put(unit_json_parse(line, (size_t)(nl - line + 1)));
+		line = nl + 1;
+	}
+	/* verify reads these two exactly as written */
+	assert_non_null(strstr(f->w.buf, "\"chain_last_index\":9,\"chain_last_tag\":\"abab"));
+	unit_golden("log_store.jsonl", f->w.buf, f->w.len);
 }
 
 static void test_golden_agent_start_loss_stop(void **state)
@@ -1021,6 +1076,7 @@ int main(void)
 		T(test_golden_open_with_process_path),
 		T(test_golden_open_with_path_flags),
 		T(test_golden_agent_start_loss_stop),
+		T(test_golden_log_store_records),
 		T(test_golden_discovered_open),
 		T(test_golden_final_read),
 		T(test_golden_progress_read),
