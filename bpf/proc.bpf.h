@@ -196,7 +196,9 @@ __noinline int pa_emit_proc(__u64 task_ptr)
 		struct pa_ancestor *a = &ev->ancestors[i];
 		__u32 pid;
 
-		t = BPF_CORE_READ(t, real_parent);
+		/* The parent process, not the thread of it that forked: its
+		 * leader has the process's name. */
+		t = BPF_CORE_READ(t, real_parent, group_leader);
 		pid = t ? BPF_CORE_READ(t, tgid) : 0;
 		if (!pid) {
 			__builtin_memset(a, 0, sizeof(*a));
@@ -208,7 +210,8 @@ __noinline int pa_emit_proc(__u64 task_ptr)
 		bpf_probe_read_kernel_str(a->comm, sizeof(a->comm), &t->comm);
 		pa_emit_ancestor_exec(pid, a->start_ns);
 		n++;
-		if (pid == 1) /* init: the chain ends here (or a namespace's init) */
+		if (pid == 1) /* the host's init: the chain ends here (a container's
+			       * init is followed up to its runtime and the host) */
 			t = NULL;
 	}
 	ev->n_ancestors = n;

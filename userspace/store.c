@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -404,6 +405,12 @@ int pa_store_init_key(const char *dir, gid_t gid, char hex[2 * PA_CHAIN_KEY_LEN 
 	dirfd = open_dir(dir, gid, true, err, errlen);
 	if (dirfd < 0)
 		return -1;
+	if (flock(dirfd, LOCK_EX | LOCK_NB)) {
+		snprintf(err, errlen, "%s: %s", dir,
+			 errno == EWOULDBLOCK ? "a phiauditd is writing this log" : strerror(errno));
+		close(dirfd);
+		return -1;
+	}
 	if (fstatat(dirfd, PA_STORE_STATE_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		snprintf(err, errlen,
 			 "%s/%s: a chain already exists: its initial key was shown when it was "
@@ -1166,6 +1173,14 @@ struct pa_sink *pa_store_open(const struct pa_store_config *cfg, char *err, size
 	s->dirfd = open_dir(cfg->dir, cfg->gid, true, err, errlen);
 	if (s->dirfd < 0)
 		goto fail;
+	/* One writer a log: a second would rotate the first's active file
+	 * and fork the chain. Released when the store closes (or dies). */
+	if (flock(s->dirfd, LOCK_EX | LOCK_NB)) {
+		snprintf(err, errlen, "%s: %s", cfg->dir,
+			 errno == EWOULDBLOCK ? "another phiauditd is writing this log"
+					      : strerror(errno));
+		goto fail;
+	}
 	rc = state_load(s->dirfd, cfg->dir, &s->chain, &clean, err, errlen);
 	if (rc == -ENOENT) {
 		snprintf(err, errlen,

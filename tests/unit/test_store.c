@@ -613,6 +613,25 @@ static void test_init_key_refuses_old_log_files_without_a_chain(void **state)
 	assert_false(exists((path_in(f, PA_STORE_STATE_NAME, path, sizeof(path)), path)));
 }
 
+/* Two agents on one log would fork the chain: the second is refused. */
+static void test_a_second_writer_is_refused(void **state)
+{
+	struct fx *f = *state;
+	struct pa_sink *s = open_store(f), *again;
+	char key[2 * PA_CHAIN_KEY_LEN + 1];
+
+	again = pa_store_open(&f->cfg, f->err, sizeof(f->err));
+	assert_null(again);
+	assert_contains(f->err, "another phiauditd is writing this log");
+	assert_contains(f->err, f->dir);
+	assert_int_equal(pa_store_init_key(f->dir, (gid_t)-1, key, f->err, sizeof(f->err)), -1);
+	assert_contains(f->err, "writing this log");
+	s->ops->close(s);
+	/* released with the store */
+	s = open_store(f);
+	s->ops->close(s);
+}
+
 static void test_open_without_key_says_to_run_init_key(void **state)
 {
 	struct fx *f = *state;
@@ -1645,6 +1664,7 @@ int main(void)
 		T(test_init_key_ignores_a_strict_umask),
 		TK(test_init_key_refuses_when_a_chain_exists),
 	TK(test_init_key_refuses_old_log_files_without_a_chain),
+	TK(test_a_second_writer_is_refused),
 		T(test_open_without_key_says_to_run_init_key),
 		TK(test_open_with_corrupt_chain_names_the_line),
 		TK(test_open_fixes_chain_mode_0644_to_0600),
