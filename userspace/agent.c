@@ -463,6 +463,17 @@ static void write_stop(struct pa_agent *a)
 	pa_jw_u64(&a->jw, "opens_tracked_at_stop", a->opens.n);
 	pa_jw_u64(&a->jw, "opens_table_bytes", a->opens.bytes + a->opens.cap * sizeof(void *));
 	pa_jw_obj_close(&a->jw);
+	/* What enrichment cost and missed: for tuning, and so a record
+	 * without a program name can be explained. */
+	pa_jw_obj_open(&a->jw, "enrichment");
+	pa_jw_u64(&a->jw, "processes_known", a->enrich.procs.n);
+	pa_jw_u64(&a->jw, "processes_evicted", a->enrich.procs.evicted);
+	pa_jw_u64(&a->jw, "proc_reads", a->enrich.procs.proc_reads);
+	pa_jw_u64(&a->jw, "proc_misses", a->enrich.procs.proc_misses);
+	pa_jw_u64(&a->jw, "processes_nomem", a->procs_nomem);
+	pa_jw_u64(&a->jw, "name_lookups", a->enrich.names.lookups);
+	pa_jw_u64(&a->jw, "cgroup_scans", a->enrich.cgroups.scans);
+	pa_jw_obj_close(&a->jw);
 	pa_ocsf_agent_end(&a->jw);
 	emit(a);
 }

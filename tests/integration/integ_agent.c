@@ -106,6 +106,10 @@ static void test_sigterm_drains_every_event_and_exits_zero(void **state)
 	assert_int_equal(h_int(stop, "unmapped.max_event_seq"),
 			 h_int(stop, "unmapped.kernel_event_seq"));
 	assert_int_equal(h_int(stop, "unmapped.counters.ringbuf_full"), 0);
+	/* One process did every open: known once, its details sent once. */
+	assert_true(h_int(stop, "unmapped.enrichment.processes_known") >= 1);
+	assert_int_equal(h_int(stop, "unmapped.enrichment.processes_nomem"), 0);
+	assert_int_equal(h_int(stop, "unmapped.counters.execs_full"), 0);
 }
 
 static void test_full_ring_buffer_is_counted_and_recorded(void **state)
