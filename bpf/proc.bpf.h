@@ -55,13 +55,30 @@ struct {
 	__type(value, struct pa_exec_val);
 } pa_exec_scratch SEC(".maps");
 
+/* A process's argv from its own memory (NUL-separated, as
+ * /proc/PID/cmdline), up to PA_ARGS_LEN; sets PA_PROC_ARGS_TRUNCATED in
+ * *@flags when it is longer. Only for the current task (its memory is
+ * the one mapped). Returns the bytes read, 0 when unreadable. */
+static __always_inline __u16 pa_read_args(struct task_struct *task, char *buf, __u32 *flags)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long from = BPF_CORE_READ(mm, arg_start), to = BPF_CORE_READ(mm, arg_end);
+	unsigned long len = to > from ? to - from : 0;
+
+	if (len > PA_ARGS_LEN) {
+		len = PA_ARGS_LEN;
+		*flags |= PA_PROC_ARGS_TRUNCATED;
+	}
+	if (len > 0 && len <= PA_ARGS_LEN && bpf_probe_read_user(buf, len, (const void *)from) == 0)
+		return (__u16)len;
+	return 0;
+}
+
 /* At exec: keep what was exec'd (@filename: a kernel string) and argv. */
 static __always_inline void pa_capture_exec(struct task_struct *task, const char *filename)
 {
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	__u32 zero = 0, tgid = BPF_CORE_READ(task, tgid);
+	__u32 zero = 0, tgid = BPF_CORE_READ(task, tgid), flags = PA_PROC_EXEC_SEEN;
 	struct pa_exec_val *v = bpf_map_lookup_elem(&pa_exec_scratch, &zero);
-	unsigned long from, to, len;
 	long n;
 
 	if (!v || tgid == pa_agent_tgid)
@@ -72,22 +89,12 @@ static __always_inline void pa_capture_exec(struct task_struct *task, const char
 	bpf_map_delete_elem(&pa_exec_sent, &tgid);
 	v->start_ns = pa_task_start(task);
 	v->exec_ns = bpf_ktime_get_boot_ns();
-	v->flags = PA_PROC_EXEC_SEEN;
 	n = filename ? bpf_probe_read_kernel_str(v->exe, sizeof(v->exe), filename) : -1;
 	v->exe_len = n > 0 ? n - 1 : 0;
 	if (n == sizeof(v->exe))
-		v->flags |= PA_PROC_EXE_TRUNCATED;
-	from = BPF_CORE_READ(mm, arg_start);
-	to = BPF_CORE_READ(mm, arg_end);
-	len = to > from ? to - from : 0;
-	if (len > PA_ARGS_LEN) {
-		len = PA_ARGS_LEN;
-		v->flags |= PA_PROC_ARGS_TRUNCATED;
-	}
-	v->args_len = 0;
-	if (len > 0 && len <= PA_ARGS_LEN &&
-	    bpf_probe_read_user(v->args, len, (const void *)from) == 0)
-		v->args_len = len;
+		flags |= PA_PROC_EXE_TRUNCATED;
+	v->args_len = pa_read_args(task, v->args, &flags);
+	v->flags = flags;
 	if (bpf_map_update_elem(&pa_execs, &tgid, v, BPF_ANY))
 		pa_count(PA_CNT_EXECS_FULL);
 }
@@ -100,6 +107,39 @@ static __always_inline void pa_forget_proc(struct task_struct *task)
 	bpf_map_delete_elem(&pa_execs, &tgid);
 	bpf_map_delete_elem(&pa_proc_sent, &tgid);
 	bpf_map_delete_elem(&pa_exec_sent, &tgid);
+}
+
+/* A process event for (@pid, @start), header filled, nothing known yet.
+ * NULL when the ring buffer is full (counted). */
+static __always_inline struct pa_proc_event *pa_proc_event_new(__u32 pid, __u64 start)
+{
+	struct pa_proc_event *ev = pa_reserve(sizeof(*ev));
+
+	if (!ev)
+		return NULL;
+	ev->hdr.seq = 0;
+	pa_hdr_fill(&ev->hdr, PA_EV_PROC, sizeof(*ev));
+	ev->tgid = pid;
+	ev->start_ns = start;
+	ev->flags = 0;
+	ev->exec_ns = 0;
+	ev->exe_len = 0;
+	ev->args_len = 0;
+	ev->n_ancestors = 0;
+	ev->pad = 0;
+	return ev;
+}
+
+/* What the exec hook kept, into the event. */
+static __always_inline void pa_proc_event_exec(struct pa_proc_event *ev,
+					       const struct pa_exec_val *x)
+{
+	ev->flags |= x->flags;
+	ev->exec_ns = x->exec_ns;
+	ev->exe_len = x->exe_len;
+	ev->args_len = x->args_len;
+	bpf_probe_read_kernel(ev->exe, sizeof(ev->exe), x->exe);
+	bpf_probe_read_kernel(ev->args, sizeof(ev->args), x->args);
 }
 
 /* An ancestor still holding its exec details (it never opened a watched
@@ -116,21 +156,11 @@ static __always_inline void pa_emit_ancestor_exec(__u32 pid, __u64 start)
 	sent = bpf_map_lookup_elem(&pa_exec_sent, &pid);
 	if (sent && *sent == start)
 		return;
-	ev = pa_reserve(sizeof(*ev));
+	ev = pa_proc_event_new(pid, start);
 	if (!ev)
 		return;
-	ev->hdr.seq = 0;
-	pa_hdr_fill(&ev->hdr, PA_EV_PROC, sizeof(*ev));
-	ev->tgid = pid;
-	ev->start_ns = start;
-	ev->flags = x->flags | PA_PROC_ANCESTOR_ONLY;
-	ev->exec_ns = x->exec_ns;
-	ev->exe_len = x->exe_len;
-	ev->args_len = x->args_len;
-	ev->n_ancestors = 0;
-	ev->pad = 0;
-	bpf_probe_read_kernel(ev->exe, sizeof(ev->exe), x->exe);
-	bpf_probe_read_kernel(ev->args, sizeof(ev->args), x->args);
+	ev->flags = PA_PROC_ANCESTOR_ONLY;
+	pa_proc_event_exec(ev, x);
 	pa_submit(ev, sizeof(*ev));
 	bpf_map_update_elem(&pa_exec_sent, &pid, &start, BPF_ANY);
 }
@@ -151,46 +181,23 @@ __noinline int pa_emit_proc(__u64 task_ptr)
 	sent = bpf_map_lookup_elem(&pa_proc_sent, &tgid);
 	if (sent && *sent == start)
 		return 0;
-	ev = pa_reserve(sizeof(*ev));
+	ev = pa_proc_event_new(tgid, start);
 	if (!ev)
 		return 0; /* counted; the next open tries again */
-	ev->hdr.seq = 0;
-	pa_hdr_fill(&ev->hdr, PA_EV_PROC, sizeof(*ev));
-	ev->tgid = tgid;
-	ev->start_ns = start;
-	ev->flags = 0;
-	ev->exec_ns = 0;
-	ev->exe_len = 0;
-	ev->args_len = 0;
-	ev->pad = 0;
 	x = bpf_map_lookup_elem(&pa_execs, &tgid);
-	if ((!x || x->start_ns != start) &&
-	    task == (struct task_struct *)BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
-						       group_leader)) {
+	if (x && x->start_ns == start) {
+		pa_proc_event_exec(ev, x);
+	} else if (task == (struct task_struct *)BPF_CORE_READ(
+				   (struct task_struct *)bpf_get_current_task(), group_leader)) {
 		/* No exec seen (a child that forked without exec'ing, or one
 		 * from before the agent): its arguments are in its own memory,
 		 * readable now, while it makes this syscall. */
-		struct mm_struct *mm = BPF_CORE_READ(task, mm);
-		unsigned long from = BPF_CORE_READ(mm, arg_start), to = BPF_CORE_READ(mm, arg_end);
-		unsigned long len = to > from ? to - from : 0;
+		__u32 flags = 0;
 
-		if (len > PA_ARGS_LEN) {
-			len = PA_ARGS_LEN;
-			ev->flags |= PA_PROC_ARGS_TRUNCATED;
-		}
-		if (len > 0 && len <= PA_ARGS_LEN &&
-		    bpf_probe_read_user(ev->args, len, (const void *)from) == 0) {
-			ev->args_len = len;
-			ev->flags |= PA_PROC_ARGS_FROM_MM;
-		}
-	}
-	if (x && x->start_ns == start) {
-		ev->flags = x->flags;
-		ev->exec_ns = x->exec_ns;
-		ev->exe_len = x->exe_len;
-		ev->args_len = x->args_len;
-		bpf_probe_read_kernel(ev->exe, sizeof(ev->exe), x->exe);
-		bpf_probe_read_kernel(ev->args, sizeof(ev->args), x->args);
+		ev->args_len = pa_read_args(task, ev->args, &flags);
+		if (ev->args_len)
+			flags |= PA_PROC_ARGS_FROM_MM;
+		ev->flags = flags;
 	}
 	for (int i = 0; i < PA_MAX_ANCESTORS; i++) {
 		struct pa_ancestor *a = &ev->ancestors[i];

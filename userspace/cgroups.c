@@ -41,6 +41,7 @@ static void clear(struct pa_cgroups *c)
 
 			c->buckets[i] = e->next;
 			free(e->path);
+			free(e->unit);
 			free(e);
 		}
 	}
@@ -83,6 +84,13 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 		free(e);
 		return 1;
 	}
+	if (!pa_cgroup_container_id(e->path, e->container_id))
+		e->container_id[0] = '\0';
+	{
+		char unit[256];
+
+		e->unit = pa_cgroup_unit(e->path, unit, sizeof(unit)) ? strdup(unit) : NULL;
+	}
 	e->next = scanning->buckets[e->id % NBUCKETS];
 	scanning->buckets[e->id % NBUCKETS] = e;
 	scanning->n++;
@@ -105,16 +113,22 @@ static void scan(struct pa_cgroups *c, uint64_t now_ns)
 	c->scans++;
 }
 
-const char *pa_cgroup_path(struct pa_cgroups *c, uint64_t id, uint64_t now_ns)
+const struct pa_cgroup_entry *pa_cgroup_find(struct pa_cgroups *c, uint64_t id, uint64_t now_ns)
 {
 	struct pa_cgroup_entry *e = find(c, id);
 
 	if (e)
-		return e->path;
+		return e;
 	if (c->scanned && now_ns < c->last_scan_ns + PA_CGROUPS_RESCAN_NS)
 		return NULL;
 	scan(c, now_ns);
-	e = find(c, id);
+	return find(c, id);
+}
+
+const char *pa_cgroup_path(struct pa_cgroups *c, uint64_t id, uint64_t now_ns)
+{
+	const struct pa_cgroup_entry *e = pa_cgroup_find(c, id, now_ns);
+
 	return e ? e->path : NULL;
 }
 

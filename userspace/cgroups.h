@@ -18,7 +18,9 @@
 
 struct pa_cgroup_entry {
 	uint64_t id;
-	char *path; /* below the cgroup root, "/" for the root itself */
+	char *path;	      /* below the cgroup root, "/" for the root itself */
+	char *unit;	      /* the systemd unit it names, or NULL */
+	char container_id[65]; /* the container it names, or "" */
 	struct pa_cgroup_entry *next;
 };
 
@@ -35,7 +37,11 @@ struct pa_cgroups {
 void pa_cgroups_init(struct pa_cgroups *c, const char *root);
 void pa_cgroups_free(struct pa_cgroups *c);
 
-/* The path of cgroup @id, or NULL (unknown even after a rescan). */
+/* Cgroup @id, with what its path names (worked out once, at the scan),
+ * or NULL (unknown even after a rescan). Valid until the next call. */
+const struct pa_cgroup_entry *pa_cgroup_find(struct pa_cgroups *c, uint64_t id, uint64_t now_ns);
+
+/* Its path alone. */
 const char *pa_cgroup_path(struct pa_cgroups *c, uint64_t id, uint64_t now_ns);
 
 /* The container id a cgroup path names (docker, containerd, CRI-O,

@@ -74,16 +74,14 @@ const struct pa_identity *pa_enrich_who(struct pa_enrich *a, const struct pa_pro
 /* The cgroup, and the container and systemd unit it names. */
 static void where(struct pa_enrich *a, uint64_t cgroup_id, struct pa_process_details *d)
 {
-	const char *path = pa_cgroup_path(&a->cgroups, cgroup_id, pa_clock_boot_ns());
+	const struct pa_cgroup_entry *cg = pa_cgroup_find(&a->cgroups, cgroup_id,
+							  pa_clock_boot_ns());
 
-	if (!path)
+	if (!cg)
 		return;
-	snprintf(a->cgroup_path, sizeof(a->cgroup_path), "%s", path);
-	d->cgroup = a->cgroup_path;
-	if (pa_cgroup_container_id(path, a->container_id))
-		d->container_id = a->container_id;
-	if (pa_cgroup_unit(path, a->unit, sizeof(a->unit)))
-		d->unit = a->unit;
+	d->cgroup = cg->path;
+	d->container_id = cg->container_id[0] ? cg->container_id : NULL;
+	d->unit = cg->unit;
 }
 
 /* What is known of @p's process and its ancestors, for a record. */

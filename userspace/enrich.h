@@ -23,7 +23,6 @@ struct pa_enrich {
 	const int64_t *clock_offset; /* the agent's, kept current by its clock checks */
 	/* scratch for the record being written */
 	char anc_names[PA_MAX_ANCESTORS][PA_COMM_LEN];
-	char cgroup_path[4096], container_id[65], unit[256];
 	char tty[PA_TTY_LEN];
 };
 

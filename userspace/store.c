@@ -685,16 +685,38 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Our files in the directory, sorted by name (= by first time). */
-static int list_files(struct store *s, char ***names, size_t *n)
+/* Append a copy of @name to @v (of @n, room for @cap). 0 or -ENOMEM. */
+static int push_name(char ***v, size_t *n, size_t *cap, const char *name)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		char **p = realloc(*v, c * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[*n] = strdup(name);
+	if (!(*v)[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+int pa_store_list(int dirfd, char ***names, size_t *n, char ***partials, size_t *np)
 {
 	DIR *d;
 	struct dirent *de;
-	size_t cap = 0;
-	int fd = dup(s->dirfd);
+	size_t cap = 0, pcap = 0;
+	int fd = dup(dirfd), rc = 0;
 
 	*names = NULL;
 	*n = 0;
+	if (partials) {
+		*partials = NULL;
+		*np = 0;
+	}
 	if (fd < 0)
 		return -errno;
 	d = fdopendir(fd);
@@ -703,39 +725,35 @@ static int list_files(struct store *s, char ***names, size_t *n)
 		return -errno;
 	}
 	rewinddir(d);
-	while ((de = readdir(d))) {
+	while (!rc && (de = readdir(d))) {
 		uint64_t a, b;
-		char **p;
 
-		if (!pa_store_parse_name(de->d_name, &a, &b))
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			p = realloc(*names, cap * sizeof(*p));
-			if (!p)
-				goto nomem;
-			*names = p;
-		}
-		(*names)[*n] = strdup(de->d_name);
-		if (!(*names)[*n])
-			goto nomem;
-		(*n)++;
+		if (pa_store_parse_name(de->d_name, &a, &b))
+			rc = push_name(names, n, &cap, de->d_name);
+		else if (partials && strstr(de->d_name, PA_STORE_SUFFIX PA_STORE_PARTIAL))
+			rc = push_name(partials, np, &pcap, de->d_name);
 	}
 	closedir(d);
-	if (*n) /* qsort's array must not be NULL, even empty */
+	if (rc) {
+		pa_store_free_names(*names, *n);
+		*names = NULL;
+		*n = 0;
+		if (partials) {
+			pa_store_free_names(*partials, *np);
+			*partials = NULL;
+			*np = 0;
+		}
+		return rc;
+	}
+	/* qsort's array must not be NULL, even empty */
+	if (*n)
 		qsort(*names, *n, sizeof(**names), cmp_str);
+	if (partials && *np)
+		qsort(*partials, *np, sizeof(**partials), cmp_str);
 	return 0;
-nomem:
-	closedir(d);
-	for (size_t i = 0; i < *n; i++)
-		free((*names)[i]);
-	free(*names);
-	*names = NULL;
-	*n = 0;
-	return -ENOMEM;
 }
 
-static void free_names(char **names, size_t n)
+void pa_store_free_names(char **names, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -811,7 +829,7 @@ static void retention(struct store *s)
 	s->next_retention_ns = now + RETENTION_EVERY_NS;
 	if (!s->cfg.retain_age_s && !s->cfg.retain_bytes)
 		return;
-	if (list_files(s, &names, &n)) {
+	if (pa_store_list(s->dirfd, &names, &n, NULL, NULL)) {
 		pa_warn("%s: retention could not list the directory", s->cfg.dir);
 		return;
 	}
@@ -842,7 +860,7 @@ static void retention(struct store *s)
 			total -= (uint64_t)st.st_size;
 		}
 	}
-	free_names(names, n);
+	pa_store_free_names(names, n);
 	fsync_dir(s->dirfd);
 }
 
@@ -1195,7 +1213,7 @@ struct pa_sink *pa_store_open(const struct pa_store_config *cfg, char *err, size
 		snprintf(err, errlen, "gzip level %d: not 1-9, or out of memory", cfg->level);
 		goto fail;
 	}
-	if (list_files(s, &names, &n)) {
+	if (pa_store_list(s->dirfd, &names, &n, NULL, NULL)) {
 		snprintf(err, errlen, "%s: cannot list it: %s", cfg->dir, strerror(errno));
 		goto fail;
 	}
@@ -1206,7 +1224,7 @@ struct pa_sink *pa_store_open(const struct pa_store_config *cfg, char *err, size
 		    recover_file(s, names[i], first, err, errlen))
 			goto fail;
 	}
-	free_names(names, n);
+	pa_store_free_names(names, n);
 	names = NULL;
 	/* A clean stop left nothing to recover: the recovery events above
 	 * then only say a file was rotated. Say which it was. */
@@ -1242,7 +1260,7 @@ struct pa_sink *pa_store_open(const struct pa_store_config *cfg, char *err, size
 	retention(s);
 	return &s->base;
 fail:
-	free_names(names, n);
+	pa_store_free_names(names, n);
 	pa_gzw_free(&s->gz);
 	pa_wipe(&s->chain, sizeof(s->chain));
 	if (s->dirfd >= 0)

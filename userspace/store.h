@@ -109,6 +109,12 @@ void pa_store_get_stats(struct pa_sink *s, struct pa_store_stats *st);
 int pa_store_init_key(const char *dir, gid_t gid, char hex[2 * PA_CHAIN_KEY_LEN + 1], char *err,
 		      size_t errlen);
 
+/* The log files in a log directory, sorted by name (= by first time);
+ * with @partials, the NAME.partial files beside them too. 0 or -errno.
+ * Free each list with pa_store_free_names. */
+int pa_store_list(int dirfd, char ***names, size_t *n, char ***partials, size_t *np);
+void pa_store_free_names(char **names, size_t n);
+
 /* Format a UTC time as in file names (20261123T101500.123Z); 0 or -1. */
 int pa_store_format_time(uint64_t ns, char *out, size_t outlen);
 /* Parse a file name: 1 active, 2 rotated (times filled), 0 not ours. */

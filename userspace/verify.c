@@ -314,57 +314,36 @@ static void check_file(struct walk *w, const char *name, bool last)
 		munmap(map, len);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 enum pa_verify_status pa_verify_dir(const char *dir, const uint8_t key0[PA_CHAIN_KEY_LEN],
 				    FILE *out, FILE *progress, struct pa_verify_result *res)
 {
 	struct walk w = { .dir = dir, .out = out, .res = res };
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
-	int saved_cwd;
+	char **names = NULL, **partials = NULL;
+	size_t n = 0, np = 0;
+	int dirfd, saved_cwd, rc;
 
 	memset(res, 0, sizeof(*res));
 	memcpy(w.key, key0, PA_CHAIN_KEY_LEN);
-	d = opendir(dir);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	saved_cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (!d || chdir(dir)) {
+	if (dirfd < 0 || fchdir(dirfd)) {
 		problem(&w, PA_VERIFY_ERROR, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	while ((de = readdir(d))) {
-		uint64_t a, b;
-
-		if (strstr(de->d_name, PA_STORE_SUFFIX PA_STORE_PARTIAL)) {
-			res->partial_files++;
-			say(&w, "note: %s: bytes a crash left unfinished, moved aside at restart",
-			    de->d_name);
-			continue;
-		}
-		if (!pa_store_parse_name(de->d_name, &a, &b))
-			continue;
-		if (n == cap) {
-			char **p = realloc(names, (cap = cap ? 2 * cap : 64) * sizeof(*p));
-
-			if (!p)
-				goto nomem;
-			names = p;
-		}
-		if (!(names[n] = strdup(de->d_name)))
-			goto nomem;
-		n++;
+	rc = pa_store_list(dirfd, &names, &n, &partials, &np);
+	if (rc) {
+		problem(&w, PA_VERIFY_ERROR, "%s: %s", dir, strerror(-rc));
+		goto out;
 	}
+	res->partial_files = np;
+	for (size_t i = 0; i < np; i++)
+		say(&w, "note: %s: bytes a crash left unfinished, moved aside at restart",
+		    partials[i]);
 	if (!n) {
 		problem(&w, PA_VERIFY_ERROR, "%s: no log files (" PA_STORE_PREFIX "*" PA_STORE_SUFFIX
 			") in it", dir);
 		goto out;
 	}
-	qsort(names, n, sizeof(*names), cmp_str); /* names is NULL when n is 0 */
 	for (size_t i = 0; i < n; i++) {
 		if (progress)
 			fprintf(progress, "\rverify: file %zu of %zu", i + 1, n);
@@ -386,21 +365,17 @@ enum pa_verify_status pa_verify_dir(const char *dir, const uint8_t key0[PA_CHAIN
 				res->first_index - 1);
 		}
 	}
-	goto out;
-nomem:
-	problem(&w, PA_VERIFY_ERROR, "out of memory");
 out:
-	if (d)
-		closedir(d);
+	if (dirfd >= 0)
+		close(dirfd);
 	if (saved_cwd >= 0) {
 		if (fchdir(saved_cwd)) {
 			/* nothing depends on the directory afterwards */
 		}
 		close(saved_cwd);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	pa_store_free_names(names, n);
+	pa_store_free_names(partials, np);
 	free(w.text);
 	pa_wipe(w.key, sizeof(w.key));
 	return res->status;

@@ -99,6 +99,11 @@ static void test_ids_resolve_to_paths_and_rescan_is_rate_limited(void **state)
 	assert_string_equal(pa_cgroup_path(c, id_new, 1 + PA_CGROUPS_RESCAN_NS),
 			    "/system.slice/docker-" ID64 ".scope");
 	assert_int_equal(c->scans, 2);
+	/* what a path names is worked out at the scan, not per record */
+	assert_string_equal(pa_cgroup_find(c, id_new, 3 + PA_CGROUPS_RESCAN_NS)->container_id, ID64);
+	assert_null(pa_cgroup_find(c, id_new, 3 + PA_CGROUPS_RESCAN_NS)->unit);
+	assert_string_equal(pa_cgroup_find(c, id_ssh, 3 + PA_CGROUPS_RESCAN_NS)->unit, "ssh.service");
+	assert_string_equal(pa_cgroup_find(c, id_ssh, 3 + PA_CGROUPS_RESCAN_NS)->container_id, "");
 	/* an id that exists nowhere: one rescan a second, then NULL */
 	assert_null(pa_cgroup_path(c, 0xdeadbeefULL, 2 + PA_CGROUPS_RESCAN_NS));
 	assert_int_equal(c->scans, 2);
