@@ -18,14 +18,19 @@ WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 HARDEN     := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CPPFLAGS   := -Iinclude -I$(BUILD) -Iuserspace -D_GNU_SOURCE
 CFLAGS     ?= -O2 -g
-LIBS       := -lbpf -lelf -lz -lcrypto
+LIBS       := -lbpf -lelf -lz -lcrypto -ljson-c
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 LDHARDEN   := -pie -Wl,-z,relro,-z,now
 
+# One line per feature, so parallel work touches different lines.
+DETECT_SRCS:=
+SYSLOG_SRCS:=
+QUERY_SRCS :=
 CORE_SRCS  := pathenc.c jsonw.c paths.c decode.c ocsf.c options.c log.c opens.c \
               chain.c gzmember.c store.c verify.c names.c procs.c cgroups.c enrich.c \
-              sink_jsonl.c sink_memory.c clock.c notify.c
+              sink_jsonl.c sink_memory.c clock.c notify.c \
+              $(DETECT_SRCS) $(SYSLOG_SRCS) $(QUERY_SRCS)
 AGENT_SRCS := $(CORE_SRCS) loader.c watch.c agent.c phiauditd.c
 CLI_SRCS   := $(CORE_SRCS) phiaudit.c
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
@@ -80,7 +85,7 @@ $(BUILD)/phiauditd: $(OPT_OBJS)
 	$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS)
 
 $(BUILD)/phiaudit: $(CLI_OBJS)
-	$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ -lz -lcrypto
+	$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ -lz -lcrypto -ljson-c
 
 # ---- userspace with ASan+UBSan, for every test
 $(SAN)/obj/%.o: userspace/%.c $(US_HDRS) $(BUILD)/phiaudit.skel.h | $(SAN)/obj
@@ -90,7 +95,7 @@ $(SAN)/phiauditd: $(SAN_OBJS)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LIBS)
 
 $(SAN)/phiaudit: $(SAN_CLI)
-	$(CC) $(SAN_FLAGS) -o $@ $^ -lz -lcrypto
+	$(CC) $(SAN_FLAGS) -o $@ $^ -lz -lcrypto -ljson-c
 
 $(SAN)/tests/%: tests/unit/%.c $(SAN_CORE) tests/unit/*.h | $(SAN)/tests
 	$(CC) $(CPPFLAGS) -Itests/unit $(SAN_FLAGS) $(WARN) -DPA_SOURCE_DIR='"$(CURDIR)"' \
@@ -116,7 +121,7 @@ $(BUILD)/bench/floor.skel.h: $(BUILD)/bench/floor.bpf.o
 # bench_pipeline runs the agent's own code in process: it links the core objects.
 $(BUILD)/bench/bench_pipeline: tests/bench/bench_pipeline.c $(wildcard tests/bench/*.h) \
   $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) | $(BUILD)/bench
-	$(CC) $(CPPFLAGS) -O2 -g $(WARN) -o $@ $< $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) -lz -lcrypto -lbpf -lelf
+	$(CC) $(CPPFLAGS) -O2 -g $(WARN) -o $@ $< $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) -lz -lcrypto -lbpf -lelf -ljson-c
 
 $(BUILD)/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) $(BUILD)/bench/floor.skel.h | $(BUILD)/bench
 	$(CC) $(CPPFLAGS) -I$(BUILD)/bench -O2 -g $(WARN) -o $@ $< $(LIBS)

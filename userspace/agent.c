@@ -34,7 +34,7 @@ static void emit(struct pa_agent *a)
 		a->decode_errors++;
 	} else {
 		for (size_t i = 0; i < a->n_sinks; i++)
-			a->sinks[i]->ops->write(a->sinks[i], a->jw.buf, a->jw.len, a->record_seq);
+			a->sinks[i]->ops->write(a->sinks[i], a->jw.buf, a->jw.len, a->record_seq, LOG_INFO);
 	}
 	pa_jw_reset(&a->jw);
 }

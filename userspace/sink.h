@@ -9,13 +9,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <syslog.h> /* LOG_* severities */
 
 struct pa_sink;
 
 struct pa_sink_ops {
-	/* Queue one whole record (@seq: its metadata.sequence, 0 if none).
+	/* Queue one whole record (@seq: its metadata.sequence, 0 if none;
+	 * @severity: a syslog(3) level, LOG_INFO for most records, LOG_ALERT
+	 * for a bulk-read alert; sinks that have no use for it ignore it).
 	 * 0, or -errno (counted). */
-	int (*write)(struct pa_sink *s, const char *buf, size_t len, uint64_t seq);
+	int (*write)(struct pa_sink *s, const char *buf, size_t len, uint64_t seq, int severity);
 	/* Push queued records to the file or socket. 0, or -errno. */
 	int (*flush)(struct pa_sink *s);
 	void (*close)(struct pa_sink *s);

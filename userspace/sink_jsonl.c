@@ -83,7 +83,7 @@ static int jsonl_flush(struct pa_sink *s)
 	return -err;
 }
 
-static int jsonl_write(struct pa_sink *s, const char *buf, size_t len, uint64_t seq)
+static int jsonl_write(struct pa_sink *s, const char *buf, size_t len, uint64_t seq, int severity)
 {
 	struct jsonl_sink *j = (struct jsonl_sink *)s;
 

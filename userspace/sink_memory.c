@@ -12,7 +12,7 @@ struct memory_sink {
 	size_t len;
 };
 
-static int memory_write(struct pa_sink *s, const char *buf, size_t len, uint64_t seq)
+static int memory_write(struct pa_sink *s, const char *buf, size_t len, uint64_t seq, int severity)
 {
 	struct memory_sink *m = (struct memory_sink *)s;
 	char *nb = realloc(m->buf, m->len + len + 1);

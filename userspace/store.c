@@ -1072,7 +1072,7 @@ static int close_member(struct store *s)
 	return 0;
 }
 
-static int store_write(struct pa_sink *sink, const char *buf, size_t len, uint64_t seq)
+static int store_write(struct pa_sink *sink, const char *buf, size_t len, uint64_t seq, int severity)
 {
 	struct store *s = (struct store *)sink;
 	int rc;

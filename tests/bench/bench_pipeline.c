@@ -590,7 +590,7 @@ static void emit(struct pipe *a, int kind)
 	if (pa_jw_failed(&a->jw)) {
 		a->decode_errors++;
 	} else if (a->keep & (1u << kind)) {
-		a->sink->ops->write(a->sink, a->jw.buf, a->jw.len, a->record_seq);
+		a->sink->ops->write(a->sink, a->jw.buf, a->jw.len, a->record_seq, LOG_INFO);
 		a->n[kind]++;
 		a->bytes[kind] += a->jw.len;
 	}
@@ -726,7 +726,7 @@ static uint64_t pipe_clock(void *ctx)
 /* ---- sinks for the steps before the store ---- */
 
 /* Encoding only: the records are counted and dropped. */
-static int discard_write(struct pa_sink *s, const char *buf, size_t len, uint64_t seq)
+static int discard_write(struct pa_sink *s, const char *buf, size_t len, uint64_t seq, int severity)
 {
 	(void)buf;
 	(void)seq;
@@ -755,7 +755,7 @@ struct file_sink {
 	uLong crc;
 };
 
-static int file_write(struct pa_sink *s, const char *buf, size_t len, uint64_t seq)
+static int file_write(struct pa_sink *s, const char *buf, size_t len, uint64_t seq, int severity)
 {
 	struct file_sink *fs = (struct file_sink *)s;
 
@@ -802,7 +802,7 @@ static void gz_cut(struct gz_sink *g)
 	free(m);
 }
 
-static int gz_write(struct pa_sink *s, const char *buf, size_t len, uint64_t seq)
+static int gz_write(struct pa_sink *s, const char *buf, size_t len, uint64_t seq, int severity)
 {
 	struct gz_sink *g = (struct gz_sink *)s;
 

@@ -130,7 +130,7 @@ static size_t record_line(uint64_t seq, char *buf, size_t cap)
 
 static void add_line(struct fx *f, struct pa_sink *s, const char *line, size_t len)
 {
-	assert_int_equal(s->ops->write(s, line, len, ++f->seq), 0);
+	assert_int_equal(s->ops->write(s, line, len, ++f->seq, LOG_INFO), 0);
 }
 
 static void add_records(struct fx *f, struct pa_sink *s, int n)
@@ -1254,7 +1254,7 @@ static void crashing_run(struct fx *f, int at, bool after_write)
 			for (int r = 0; r < RECS; r++) {
 				f->seq++;
 				if (s->ops->write(s, line, record_line(f->seq, line, sizeof(line)),
-						  f->seq))
+						  f->seq, LOG_INFO))
 					_exit(2);
 			}
 			f->now += NS_PER_S;

@@ -93,7 +93,7 @@ static void assert_contains(const char *hay, const char *needle)
 
 static int put(struct pa_sink *s, const char *rec)
 {
-	return s->ops->write(s, rec, strlen(rec), 0);
+	return s->ops->write(s, rec, strlen(rec), 0, LOG_INFO);
 }
 
 /* ---- memory sink ---- */
@@ -292,7 +292,7 @@ static void test_jsonl_writes_by_itself_once_256k_are_queued(void **state)
 	memset(rec, 'x', sizeof(rec) - 1);
 	rec[sizeof(rec) - 1] = '\n';
 	for (int i = 0; i < 256; i++)
-		assert_int_equal(s->ops->write(s, rec, sizeof(rec), 0), 0);
+		assert_int_equal(s->ops->write(s, rec, sizeof(rec), 0, LOG_INFO), 0);
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_int_equal(st.st_size, 256 * 1024);
 	assert_int_equal(s->records, 256);

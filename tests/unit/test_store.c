@@ -202,7 +202,7 @@ static void put(struct pa_sink *s, uint64_t seq)
 	char buf[128];
 	size_t n = record(seq, buf, sizeof(buf));
 
-	assert_int_equal(s->ops->write(s, buf, n, seq), 0);
+	assert_int_equal(s->ops->write(s, buf, n, seq, LOG_INFO), 0);
 }
 
 static void put_range(struct pa_sink *s, uint64_t first, uint64_t last)
@@ -536,7 +536,7 @@ static int child_put(struct pa_sink *s, uint64_t first, uint64_t last)
 	for (uint64_t q = first; q <= last; q++) {
 		size_t n = record(q, buf, sizeof(buf));
 
-		if (s->ops->write(s, buf, n, q))
+		if (s->ops->write(s, buf, n, q, LOG_INFO))
 			return 1;
 	}
 	return 0;
