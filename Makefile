@@ -27,10 +27,11 @@ LDHARDEN   := -pie -Wl,-z,relro,-z,now
 DETECT_SRCS:=
 SYSLOG_SRCS:=
 QUERY_SRCS :=
+CONFIG_SRCS:=
 CORE_SRCS  := pathenc.c jsonw.c paths.c decode.c ocsf.c options.c log.c opens.c \
               chain.c gzmember.c store.c verify.c names.c procs.c cgroups.c enrich.c \
               sink_jsonl.c sink_memory.c clock.c notify.c \
-              $(DETECT_SRCS) $(SYSLOG_SRCS) $(QUERY_SRCS)
+              $(DETECT_SRCS) $(SYSLOG_SRCS) $(QUERY_SRCS) $(CONFIG_SRCS)
 AGENT_SRCS := $(CORE_SRCS) loader.c watch.c agent.c phiauditd.c
 CLI_SRCS   := $(CORE_SRCS) phiaudit.c
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
