@@ -24,7 +24,7 @@ SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 LDHARDEN   := -pie -Wl,-z,relro,-z,now
 
 # One line per feature, so parallel work touches different lines.
-DETECT_SRCS:=
+DETECT_SRCS:= detect.c
 SYSLOG_SRCS:=
 QUERY_SRCS :=
 CONFIG_SRCS:=
