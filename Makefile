@@ -24,15 +24,15 @@ SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 LDHARDEN   := -pie -Wl,-z,relro,-z,now
 
 # One line per feature, so parallel work touches different lines.
-DETECT_SRCS:= detect.c
-SYSLOG_SRCS:=
+DETECT_SRCS:= detect.c finding.c alert_exec.c detect_config.c
+SYSLOG_SRCS:= sink_syslog.c
 QUERY_SRCS :=
-CONFIG_SRCS:=
+CONFIG_SRCS:= conffile.c
 CORE_SRCS  := pathenc.c jsonw.c paths.c decode.c ocsf.c options.c log.c opens.c \
               chain.c gzmember.c store.c verify.c names.c procs.c cgroups.c enrich.c \
               sink_jsonl.c sink_memory.c clock.c notify.c \
               $(DETECT_SRCS) $(SYSLOG_SRCS) $(QUERY_SRCS) $(CONFIG_SRCS)
-AGENT_SRCS := $(CORE_SRCS) loader.c watch.c agent.c phiauditd.c
+AGENT_SRCS := $(CORE_SRCS) loader.c watch.c agent.c alerts.c phiauditd.c
 CLI_SRCS   := $(CORE_SRCS) phiaudit.c
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_HDRS   := $(wildcard bpf/*.bpf.h) $(wildcard include/phiaudit/*.h)
@@ -124,6 +124,10 @@ $(BUILD)/bench/bench_pipeline: tests/bench/bench_pipeline.c $(wildcard tests/ben
   $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) | $(BUILD)/bench
 	$(CC) $(CPPFLAGS) -O2 -g $(WARN) -o $@ $< $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) -lz -lcrypto -lbpf -lelf -ljson-c
 
+# bench_detect drives the detector in process, like bench_pipeline.
+$(BUILD)/bench/bench_detect: tests/bench/bench_detect.c $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) | $(BUILD)/bench
+	$(CC) $(CPPFLAGS) -O2 -g $(WARN) -o $@ $< $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) -lz -lcrypto -lbpf -lelf -ljson-c
+
 $(BUILD)/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) $(BUILD)/bench/floor.skel.h | $(BUILD)/bench
 	$(CC) $(CPPFLAGS) -I$(BUILD)/bench -O2 -g $(WARN) -o $@ $< $(LIBS)
 
@@ -149,3 +153,4 @@ demo: deps
 
 clean:
 	rm -rf $(BUILD)
+

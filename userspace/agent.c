@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "agent.h"
+#include "sink_syslog.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -27,16 +28,22 @@ static int counter_is_loss(int c)
 	       c != PA_CNT_FILE_REUSED;
 }
 
-static void emit(struct pa_agent *a)
+void pa_agent_emit(struct pa_agent *a, int severity)
 {
 	if (pa_jw_failed(&a->jw)) {
 		pa_warn("a record could not be encoded (out of memory): counted as lost");
 		a->decode_errors++;
 	} else {
 		for (size_t i = 0; i < a->n_sinks; i++)
-			a->sinks[i]->ops->write(a->sinks[i], a->jw.buf, a->jw.len, a->record_seq, LOG_INFO);
+			a->sinks[i]->ops->write(a->sinks[i], a->jw.buf, a->jw.len, a->record_seq,
+						severity);
 	}
 	pa_jw_reset(&a->jw);
+}
+
+static void emit(struct pa_agent *a)
+{
+	pa_agent_emit(a, LOG_INFO);
 }
 
 static uint64_t write_errors(const struct pa_agent *a)
@@ -112,6 +119,7 @@ static void on_open(struct pa_agent *a, const void *data, size_t size)
 	pa_enrich_open_record(&a->enrich, &a->jw, &a->host, ++a->record_seq, &v, &a->path_host,
 			      differs ? &a->path_view : NULL, w ? w->path : NULL);
 	emit(a);
+	pa_alerts_open(a, &v, &a->path_host);
 	/* Its reads will name it by its sequence number: keep its path. */
 	if ((v.ev->track & PA_TRACK_READS) &&
 	    pa_opens_put(&a->opens, v.ev->hdr.seq, w ? w->id : 0, v.ev->file_mode, a->path_host.s,
@@ -129,6 +137,7 @@ static void write_read(struct pa_agent *a, const struct pa_read_event *ev)
 	pa_enrich_read_record(&a->enrich, &a->jw, &a->host, ++a->record_seq, ev, o,
 			      w && !w->deleted ? w->path : NULL);
 	emit(a);
+	pa_alerts_read(a, ev, o);
 }
 
 static void on_read(struct pa_agent *a, const void *data, size_t size)
@@ -474,6 +483,7 @@ static void write_stop(struct pa_agent *a)
 	pa_jw_u64(&a->jw, "name_lookups", a->enrich.names.lookups);
 	pa_jw_u64(&a->jw, "cgroup_scans", a->enrich.cgroups.scans);
 	pa_jw_obj_close(&a->jw);
+	pa_alerts_write_stats(a);
 	pa_ocsf_agent_end(&a->jw);
 	emit(a);
 }
@@ -550,6 +560,26 @@ static void open_store(struct pa_agent *a)
 	a->host.log_id = a->log_id;
 }
 
+/* Alerts (and only they) to the local syslog, or where --alert-syslog
+ * says; /dev/log takes syslog(3)'s own format, the one journald and
+ * rsyslog's imuxsock parse there. No syslog daemon is no reason not to
+ * audit: undelivered alerts are counted (Stop record). */
+static void open_alert_syslog(struct pa_agent *a)
+{
+	struct pa_syslog_config cfg = { .target = a->opt->alert_syslog,
+					.max_severity = LOG_ALERT };
+	char err[512];
+
+	if (!strcmp(a->opt->alert_syslog, "none"))
+		return;
+	if (!strncmp(a->opt->alert_syslog, "unix:", 5))
+		cfg.format = PA_SYSLOG_LOCAL;
+	a->syslog = pa_sink_syslog_open(&cfg, err, sizeof(err));
+	if (!a->syslog)
+		pa_fatal("--alert-syslog %s", err);
+	a->sinks[a->n_sinks++] = a->syslog;
+}
+
 int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 {
 	char err[4096];
@@ -588,6 +618,8 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 			pa_fatal("--jsonl %s", err);
 		a->n_sinks++;
 	}
+	open_alert_syslog(a);
+	pa_alerts_start(a);
 	a->rb = ring_buffer__new(pa_bpf_events_fd(&a->bpf), on_event, a, NULL);
 	if (!a->rb)
 		pa_fatal("ring buffer: %s", strerror(errno));
@@ -637,6 +669,7 @@ int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 		}
 		if (pa_clock_boot_ns() >= a->next_sweep_ns)
 			sweep(a);
+		pa_alerts_tick(a, pa_clock_boot_ns());
 		flush_sinks(a);
 	}
 	pa_notify("STOPPING=1");
@@ -649,6 +682,7 @@ int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 		pa_warn("could not read the open read accounts at stop: their last counts are "
 			"those of the latest progress records");
 	tick(a, true);
+	pa_alerts_stop(a);
 	write_stop(a);
 	flush_sinks(a);
 	return failed || a->store_failing;
@@ -660,6 +694,7 @@ void pa_agent_free(struct pa_agent *a)
 	pa_watch_clear(&a->watches, &a->bpf);
 	pa_bpf_stop(&a->bpf);
 	pa_opens_free(&a->opens);
+	pa_alerts_free(a);
 	pa_enrich_free(&a->enrich);
 	for (size_t i = 0; i < a->n_sinks; i++)
 		a->sinks[i]->ops->close(a->sinks[i]);

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "alerts.h"
 #include "jsonw.h"
 #include "loader.h"
 #include "enrich.h"
@@ -28,9 +29,10 @@ struct pa_agent {
 	struct pa_bpf bpf;
 	struct pa_watchset watches;
 	struct ring_buffer *rb;
-	struct pa_sink *sinks[2];      /* the log store and/or live JSONL */
+	struct pa_sink *sinks[3];      /* the log store, live JSONL, syslog alerts */
 	size_t n_sinks;
 	struct pa_sink *store;	       /* sinks[0] when the log store is on */
+	struct pa_sink *syslog;	       /* alerts to syslog; NULL: --alert-syslog none */
 	bool store_failing;	       /* --exit-on-write-error: stop */
 	struct pa_jw jw;
 	struct pa_host_info host;
@@ -38,6 +40,7 @@ struct pa_agent {
 	char machine_id[64], boot_id[64];
 	char log_id[33];		       /* the log store's id (metadata.uid) */
 	struct pa_enrich enrich;       /* names, processes, cgroups (enrich.h) */
+	struct pa_alerts alerts;       /* bulk-read detection (alerts.h) */
 	/* processes that exited: forgotten once a sweep has ended their
 	 * accounts (their final Read records still name them) */
 	struct { uint32_t tgid; uint64_t start_ns; } exited[1024];
@@ -65,5 +68,8 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt);
  * SIGHUP. Returns 0, or 1 if the event loop failed. */
 int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_atomic_t *hup);
 void pa_agent_free(struct pa_agent *a);
+
+/* The record in a->jw goes to every sink, at syslog @severity. */
+void pa_agent_emit(struct pa_agent *a, int severity);
 
 #endif

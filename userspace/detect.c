@@ -35,12 +35,14 @@ struct pa_det_subject {
 	struct det_key key;
 	struct pa_det_subject *chain;	    /* hash chain */
 	struct pa_det_subject *prev, *next; /* LRU: least recently active first */
+	struct pa_det_subject *aprev, *anext; /* the active list (in an episode) */
 	uint64_t epoch;			    /* the newest bucket */
 	uint64_t bytes_ring[B];
 	uint32_t files_ring[B];
 	uint64_t bytes_sum, files_sum;
 	struct det_file *ft;		    /* files counted (open addressing) */
 	size_t ft_cap, ft_n;
+	uint64_t full_epoch;		    /* at its cap in this epoch (+1; 0: not) */
 	/* the run of activity since the window was last empty */
 	uint64_t run_first_ns, last_ns, run_files, run_bytes;
 	struct pa_proc actor;		    /* the latest reader */
@@ -139,6 +141,12 @@ int pa_det_init(struct pa_detector *d, const struct pa_det_config *c, pa_det_emi
 {
 	memset(d, 0, sizeof(*d));
 	d->cfg = c;
+	d->min_window_ns = UINT64_MAX;
+	for (int i = 0; i < PA_DET_NSCOPES; i++)
+		if (c->scope[i].enabled && c->scope[i].window_ns < d->min_window_ns)
+			d->min_window_ns = c->scope[i].window_ns;
+	if (d->min_window_ns == UINT64_MAX)
+		d->min_window_ns = 0;
 	d->emit = emit;
 	d->ctx = ctx;
 	d->cap = 1024;
@@ -179,6 +187,27 @@ static void lru_append(struct pa_detector *d, struct pa_det_subject *s)
 	d->lru_tail = s;
 }
 
+/* Subjects in an episode: the tick visits them, not every subject. */
+static void active_add(struct pa_detector *d, struct pa_det_subject *s)
+{
+	s->aprev = NULL;
+	s->anext = d->active;
+	if (d->active)
+		d->active->aprev = s;
+	d->active = s;
+}
+
+static void active_del(struct pa_detector *d, struct pa_det_subject *s)
+{
+	if (s->aprev)
+		s->aprev->anext = s->anext;
+	else
+		d->active = s->anext;
+	if (s->anext)
+		s->anext->aprev = s->aprev;
+	s->aprev = s->anext = NULL;
+}
+
 static void subject_free(struct pa_detector *d, struct pa_det_subject *s)
 {
 	struct pa_det_subject **pp = &d->slot[key_hash(&s->key) & (d->cap - 1)];
@@ -187,6 +216,8 @@ static void subject_free(struct pa_detector *d, struct pa_det_subject *s)
 		pp = &(*pp)->chain;
 	*pp = s->chain;
 	lru_unlink(d, s);
+	if (s->active)
+		active_del(d, s);
 	d->files -= s->ft_n;
 	d->n--;
 	free(s->ft);
@@ -242,6 +273,7 @@ static void end_episode(struct pa_detector *d, struct pa_det_subject *s, uint64_
 	d->emit(d->ctx, &f);
 	s->active = false;
 	s->allowed = NULL;
+	active_del(d, s);
 }
 
 /* Make room: the least recently active subject goes (its episode ends). */
@@ -339,17 +371,22 @@ static struct det_file *file_slot(struct det_file *ft, size_t cap, uint64_t key)
 }
 
 /* Rebuild with only the files still in the window, at a size that leaves
- * room. false: no memory, or the subject is at its cap. */
+ * room for as many again (so rebuilds stay rare). false: no memory, or the
+ * subject is at its cap: then no new attempt before the window moves on. */
 static bool files_make_room(struct pa_detector *d, struct pa_det_subject *s, size_t cap_files)
 {
 	size_t live = 0, cap = 16;
 	struct det_file *ft;
 
+	if (s->full_epoch == s->epoch + 1)
+		return false;
 	for (size_t i = 0; i < s->ft_cap; i++)
 		live += file_live(s, &s->ft[i]);
-	if (live >= cap_files)
+	if (live >= cap_files) {
+		s->full_epoch = s->epoch + 1;
 		return false;
-	while (cap < 2 * (live + 1))
+	}
+	while (cap < 4 * (live + 1))
 		cap *= 2;
 	ft = calloc(cap, sizeof(*ft));
 	if (!ft) {
@@ -570,11 +607,19 @@ static void check_crossing(struct pa_detector *d, struct pa_det_subject *s,
 	if (s->active || !(cf || cb))
 		return;
 	s->active = true;
+	active_add(d, s);
 	s->crossed_files = cf;
 	s->crossed_bytes = cb;
 	s->id = ++d->next_id;
 	s->alert_ns = o->now_ns;
-	s->allowed = find_allowance(d->cfg, s->key.scope, o);
+	if (d->cfg->n_allow && o->resolve) {
+		struct pa_det_obs full = *o;
+
+		o->resolve(o->resolve_ctx, &full);
+		s->allowed = find_allowance(d->cfg, s->key.scope, &full);
+	} else {
+		s->allowed = find_allowance(d->cfg, s->key.scope, o);
+	}
 	if (s->allowed)
 		d->stats.allowed++;
 	else
@@ -639,17 +684,27 @@ static bool over_any(const struct pa_det_subject *s, const struct pa_det_limits 
 	return (l->files && s->files_sum >= l->files) || (l->bytes && s->bytes_sum >= l->bytes);
 }
 
+/*
+ * Two walks, neither over every subject: the episodes (few), to end the
+ * quiet ones; and the least recently active subjects, only as far as those
+ * idle for at least the shortest window, to drop the ones with nothing
+ * left in theirs (the LRU list is in order of last activity).
+ */
 void pa_det_tick(struct pa_detector *d, uint64_t now_ns)
 {
-	struct pa_det_subject *s = d->lru_head, *next;
+	struct pa_det_subject *s, *next;
 
-	for (; s; s = next) {
+	for (s = d->active; s; s = next) {
 		const struct pa_det_limits *l = &d->cfg->scope[s->key.scope];
 
-		next = s->next;
+		next = s->anext;
 		slide(s, epoch_of(l, now_ns));
-		if (s->active && now_ns >= s->alert_ns + l->window_ns && !over_any(s, l))
+		if (now_ns >= s->alert_ns + l->window_ns && !over_any(s, l))
 			end_episode(d, s, now_ns, PA_DET_END_QUIET);
+	}
+	for (s = d->lru_head; s && s->last_ns + d->min_window_ns <= now_ns; s = next) {
+		next = s->next;
+		slide(s, epoch_of(&d->cfg->scope[s->key.scope], now_ns));
 		if (!s->active && !s->files_sum && !s->bytes_sum)
 			subject_free(d, s);
 	}

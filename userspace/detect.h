@@ -99,6 +99,10 @@ struct pa_det_obs {
 	const char *exe;	     /* NULL: unknown */
 	const char *user;	     /* the uid's name; NULL: unknown */
 	int tod_min;		     /* local minute of the day */
+	/* When set, called (on a copy) to fill exe, user and tod_min just
+	 * before allowances are checked: the work is done only at a crossing. */
+	void (*resolve)(void *ctx, struct pa_det_obs *o);
+	void *resolve_ctx;
 };
 
 enum pa_det_kind {
@@ -160,6 +164,8 @@ struct pa_detector {
 	struct pa_det_subject **slot;	/* open addressing */
 	size_t cap, n;
 	struct pa_det_subject *lru_head, *lru_tail; /* least recently active first */
+	struct pa_det_subject *active;	/* subjects in an episode */
+	uint64_t min_window_ns;		/* the shortest window of an enabled scope */
 	size_t files;			/* files remembered, all subjects */
 	struct pa_det_account **acct;	/* read accounts: last cumulative bytes */
 	size_t acct_cap, acct_n;

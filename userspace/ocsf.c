@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "ocsf.h"
+#include "ocsf_parts.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -113,7 +114,7 @@ static void file_type(unsigned int mode, int *id, const char **name)
 	}
 }
 
-static void write_class(struct pa_jw *w, int class_uid, const char *class_name, int category,
+void pa_ocsfw_class(struct pa_jw *w, int class_uid, const char *class_name, int category,
 			const char *category_name, int activity, const char *activity_name)
 {
 	char type_name[96];
@@ -133,7 +134,7 @@ static void write_class(struct pa_jw *w, int class_uid, const char *class_name, 
 	pa_jw_str(w, "type_name", type_name);
 }
 
-static void write_time(struct pa_jw *w, uint64_t utc_ns)
+void pa_ocsfw_time(struct pa_jw *w, uint64_t utc_ns)
 {
 	char iso[48];
 
@@ -144,7 +145,7 @@ static void write_time(struct pa_jw *w, uint64_t utc_ns)
 
 /* metadata.uid: the log's id and the record's number, unique across
  * hosts and restarts (the number runs on; a new log has a new id). */
-static void write_metadata(struct pa_jw *w, const struct pa_host_info *h, uint64_t record_seq)
+void pa_ocsfw_metadata(struct pa_jw *w, const struct pa_host_info *h, uint64_t record_seq)
 {
 	char uid[64];
 
@@ -163,7 +164,7 @@ static void write_metadata(struct pa_jw *w, const struct pa_host_info *h, uint64
 	pa_jw_obj_close(w);
 }
 
-static void write_device(struct pa_jw *w, const struct pa_host_info *h)
+void pa_ocsfw_device(struct pa_jw *w, const struct pa_host_info *h)
 {
 	pa_jw_obj_open(w, "device");
 	pa_jw_str(w, "hostname", h->hostname);
@@ -217,7 +218,7 @@ static void write_cmd_line(struct pa_jw *w, const char *args, size_t len)
 	pa_jw_bytes(w, "cmd_line", line, n);
 }
 
-static void write_actor(struct pa_jw *w, const struct pa_proc *p, uint64_t start_ns,
+void pa_ocsfw_actor(struct pa_jw *w, const struct pa_proc *p, uint64_t start_ns,
 			const struct pa_identity *who, const struct pa_process_details *d)
 {
 	const struct pa_ancestor_info *parent =
@@ -262,7 +263,7 @@ static void write_actor(struct pa_jw *w, const struct pa_proc *p, uint64_t start
 }
 
 /* The whole chain (OCSF nests one parent; an investigation needs all). */
-static void write_ancestry(struct pa_jw *w, const struct pa_process_details *d)
+void pa_ocsfw_ancestry(struct pa_jw *w, const struct pa_process_details *d)
 {
 	if (!d)
 		return;
@@ -350,7 +351,7 @@ static void write_path_flags(struct pa_jw *w, const struct pa_open_record *r)
 }
 
 /* The ids OCSF has no place for, with their names where known. */
-static void write_ids(struct pa_jw *w, const struct pa_proc *p, const struct pa_identity *who)
+void pa_ocsfw_ids(struct pa_jw *w, const struct pa_proc *p, const struct pa_identity *who)
 {
 	if (p->auid != (uint32_t)-1) {
 		pa_jw_u64(w, "auid", p->auid);
@@ -374,8 +375,8 @@ static void write_open_unmapped(struct pa_jw *w, const struct pa_open_record *r)
 		pa_jw_bool(w, "discovered", true);
 	if (ev->ret >= 0)
 		pa_jw_bool(w, "reads_tracked", (ev->track & PA_TRACK_READS) != 0);
-	write_ids(w, p, r->who);
-	write_ancestry(w, r->details);
+	pa_ocsfw_ids(w, p, r->who);
+	pa_ocsfw_ancestry(w, r->details);
 	pa_jw_u64(w, "euid", p->euid);
 	pa_jw_u64(w, "egid", p->egid);
 	if (ev->syscall != PA_SYS_NONE) { /* discovered opens have none */
@@ -420,15 +421,15 @@ void pa_ocsf_open(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 	const struct pa_open_event *ev = r->v->ev;
 
 	pa_jw_obj_open(w, NULL);
-	write_time(w, r->time_ns);
-	write_class(w, 1001, "File System Activity", 1, "System Activity", 14, "Open");
+	pa_ocsfw_time(w, r->time_ns);
+	pa_ocsfw_class(w, 1001, "File System Activity", 1, "System Activity", 14, "Open");
 	pa_jw_i64(w, "severity_id", 1);
 	pa_jw_str(w, "severity", "Informational");
 	write_status(w, ev->ret);
-	write_actor(w, &ev->proc, r->proc_start_ns, r->who, r->details);
+	pa_ocsfw_actor(w, &ev->proc, r->proc_start_ns, r->who, r->details);
 	write_file(w, ev->file_mode, r->path->s, r->path->len);
-	write_device(w, h);
-	write_metadata(w, h, r->record_seq);
+	pa_ocsfw_device(w, h);
+	pa_ocsfw_metadata(w, h, r->record_seq);
 	write_open_unmapped(w, r);
 	pa_jw_obj_close(w);
 	pa_jw_newline(w);
@@ -459,8 +460,8 @@ void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 	char buf[64];
 
 	pa_jw_obj_open(w, NULL);
-	write_time(w, r->time_ns);
-	write_class(w, 1001, "File System Activity", 1, "System Activity", 2, "Read");
+	pa_ocsfw_time(w, r->time_ns);
+	pa_ocsfw_class(w, 1001, "File System Activity", 1, "System Activity", 2, "Read");
 	pa_jw_i64(w, "severity_id", 1);
 	pa_jw_str(w, "severity", "Informational");
 	write_status(w, 0);
@@ -469,11 +470,11 @@ void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 		write_span(w, "start_time", r->first_ns);
 		write_span(w, "end_time", r->last_ns);
 	}
-	write_actor(w, p, r->proc_start_ns, r->who, r->details);
+	pa_ocsfw_actor(w, p, r->proc_start_ns, r->who, r->details);
 	if (r->path)
 		write_file(w, r->file_mode, r->path, r->path_len);
-	write_device(w, h);
-	write_metadata(w, h, r->record_seq);
+	pa_ocsfw_device(w, h);
+	pa_ocsfw_metadata(w, h, r->record_seq);
 	pa_jw_obj_open(w, "unmapped");
 	if (ev->hdr.seq)
 		pa_jw_u64(w, "event_seq", ev->hdr.seq);
@@ -485,8 +486,8 @@ void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 	pa_jw_str(w, "reason", read_reason_name(ev->reason));
 	if (!r->path)
 		pa_jw_bool(w, "path_unknown", true); /* its open record was lost */
-	write_ids(w, p, r->who);
-	write_ancestry(w, r->details);
+	pa_ocsfw_ids(w, p, r->who);
+	pa_ocsfw_ancestry(w, r->details);
 	pa_jw_u64(w, "euid", p->euid);
 	pa_jw_u64(w, "egid", p->egid);
 	if (r->watch_path)
@@ -506,8 +507,8 @@ void pa_ocsf_agent_begin(struct pa_jw *w, const struct pa_host_info *h, uint64_t
 			 const char *message)
 {
 	pa_jw_obj_open(w, NULL);
-	write_time(w, time_ns);
-	write_class(w, 6002, "Application Lifecycle", 6, "Application Activity", id, name);
+	pa_ocsfw_time(w, time_ns);
+	pa_ocsfw_class(w, 6002, "Application Lifecycle", 6, "Application Activity", id, name);
 	pa_jw_i64(w, "severity_id", id == PA_AGENT_OTHER ? 3 : 1);
 	pa_jw_str(w, "severity", id == PA_AGENT_OTHER ? "Medium" : "Informational");
 	pa_jw_i64(w, "status_id", 1);
@@ -518,8 +519,8 @@ void pa_ocsf_agent_begin(struct pa_jw *w, const struct pa_host_info *h, uint64_t
 	pa_jw_str(w, "name", "phiauditd");
 	pa_jw_str(w, "version", PA_PRODUCT_VERSION);
 	pa_jw_obj_close(w);
-	write_device(w, h);
-	write_metadata(w, h, record_seq);
+	pa_ocsfw_device(w, h);
+	pa_ocsfw_metadata(w, h, record_seq);
 	pa_jw_obj_open(w, "unmapped");
 }
 

@@ -62,6 +62,23 @@ const struct pa_option pa_option_table[] = {
 	{ "hook", 0, PA_OPT_ENUM, OFF(hook), 0, 0, hook_choices, "auto", false, "KIND",
 	  "syscall hook: auto (probe tp_btf, raw_tp, tracepoint in turn), tp_btf, raw_tp, "
 	  "tracepoint (per-syscall; cannot see 32-bit syscalls)" },
+	{ "detect-config", 0, PA_OPT_STRING, OFF(detect_config), 0, 0, NULL, NULL, true, "FILE",
+	  "bulk-read thresholds, windows and allowances: a JSON file (comments allowed) with a "
+	  "\"detection\" object, owned by root and not writable by others (phiauditd(8) DETECTION)" },
+	{ "detect-dry-run", 0, PA_OPT_FLAG, OFF(detect_dry_run), 0, 0, NULL, NULL, true, NULL,
+	  "log what the thresholds flag as Detection Findings with status Suppressed, but send no "
+	  "alert (syslog, --alert-exec): to tune thresholds first" },
+	{ "no-detect", 0, PA_OPT_FLAG, OFF(no_detect), 0, 0, NULL, NULL, true, NULL,
+	  "no bulk-read detection" },
+	{ "alert-exec", 0, PA_OPT_STRING, OFF(alert_exec), 0, 0, NULL, NULL, true, "PROGRAM",
+	  "run PROGRAM (absolute path, owned by root, no shell, no arguments) for each alert, "
+	  "with the alert's JSON record on its standard input" },
+	{ "alert-exec-timeout", 0, PA_OPT_UINT, OFF(alert_exec_timeout_s), 1, 3600, NULL, "30", true,
+	  "SECONDS", "kill an --alert-exec program (its whole session) still running after this" },
+	{ "alert-syslog", 0, PA_OPT_STRING, OFF(alert_syslog), 0, 0, NULL, "unix:/dev/log", false,
+	  "TARGET",
+	  "where alerts go as syslog messages at LOG_ALERT (facility authpriv): unix:PATH, "
+	  "unix-stream:PATH, tcp:HOST:PORT, udp:HOST:PORT, or none" },
 	{ "verbose", 'v', PA_OPT_FLAG, OFF(verbose), 0, 0, NULL, NULL, true, NULL,
 	  "log more about start-up and the kernel programs" },
 	{ 0 },
@@ -196,7 +213,7 @@ void pa_options_usage(FILE *out)
 
 int pa_options_parse(struct pa_options *o, int argc, char **argv)
 {
-	struct option longopts[32];
+	struct option longopts[64];
 	char shortopts[64] = ":h";
 	size_t n = 0, sl = 2;
 	char err[512];

@@ -38,6 +38,13 @@ struct pa_options {
 	uint64_t max_open_files;   /* read accounting tables' capacity */
 	uint64_t hook;		  /* enum pa_hook_backend */
 	bool verbose;
+	/* bulk-read detection */
+	const char *detect_config; /* a file with a "detection" object */
+	bool detect_dry_run;	   /* findings logged, nobody alerted */
+	bool no_detect;
+	const char *alert_exec;	   /* absolute path, run per alert */
+	uint64_t alert_exec_timeout_s;
+	const char *alert_syslog;  /* syslog target for alerts, or "none" */
 };
 
 enum pa_opt_type {
