@@ -386,7 +386,7 @@ static bool files_make_room(struct pa_detector *d, struct pa_det_subject *s, siz
 		s->full_epoch = s->epoch + 1;
 		return false;
 	}
-	while (cap < 4 * (live + 1))
+	while (cap < 4 * (live + 1) && cap < 2 * cap_files)
 		cap *= 2;
 	ft = calloc(cap, sizeof(*ft));
 	if (!ft) {
@@ -428,7 +428,8 @@ static bool count_file(struct pa_detector *d, struct pa_det_subject *s, uint64_t
 		f->epoch = s->epoch;
 		return true;
 	}
-	if ((s->ft_n + 1) * 2 > s->ft_cap && !files_make_room(d, s, cap_files)) {
+	if ((s->ft_n >= cap_files || (s->ft_n + 1) * 2 > s->ft_cap) &&
+	    !files_make_room(d, s, cap_files)) {
 		s->files_capped = true;
 		return true;
 	}
