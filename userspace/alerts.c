@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 #include "detect_config.h"
 #include "finding.h"
 #include "log.h"
+#include "sink_syslog.h"
 
 #define SEC 1000000000ull
 
@@ -135,6 +137,60 @@ static void run_exec(struct pa_agent *a, const struct pa_finding_record *r)
 		pa_warn("--alert-exec %s: %s", a->alerts.exec.cmd, strerror(-rc));
 }
 
+/*
+ * The alert's process details, kept for its episode's end: by then the
+ * process has usually exited and left the process table. Episodes are few;
+ * a list searched by finding id is enough.
+ */
+static struct pa_kept_actor *kept_find(struct pa_alerts *al, uint64_t id)
+{
+	for (struct pa_kept_actor *k = al->kept; k; k = k->next)
+		if (k->id == id)
+			return k;
+	return NULL;
+}
+
+static void kept_add(struct pa_alerts *al, uint64_t id, const struct pa_process_details *d)
+{
+	struct pa_kept_actor *k = calloc(1, sizeof(*k));
+
+	if (!k || pa_enrich_keep(d, &k->details)) {
+		free(k); /* the end then says what is known by then */
+		return;
+	}
+	k->id = id;
+	k->next = al->kept;
+	al->kept = k;
+}
+
+static void kept_del(struct pa_alerts *al, uint64_t id)
+{
+	for (struct pa_kept_actor **pp = &al->kept; *pp; pp = &(*pp)->next) {
+		struct pa_kept_actor *k = *pp;
+
+		if (k->id == id) {
+			*pp = k->next;
+			pa_enrich_kept_free(&k->details);
+			free(k);
+			return;
+		}
+	}
+}
+
+static const struct pa_process_details *actor_details(struct pa_agent *a,
+						      const struct pa_det_finding *f,
+						      struct pa_process_details *d)
+{
+	struct pa_kept_actor *k = f->kind == PA_DET_END ? kept_find(&a->alerts, f->id) : NULL;
+
+	if (k)
+		return &k->details.d;
+	pa_enrich_describe(&a->enrich, &f->actor, d);
+	if (f->kind == PA_DET_ALERT)
+		kept_add(&a->alerts, f->id, d);
+	return d;
+}
+
 static void on_finding(void *ctx, const struct pa_det_finding *f)
 {
 	struct pa_agent *a = ctx;
@@ -152,7 +208,7 @@ static void on_finding(void *ctx, const struct pa_det_finding *f)
 	r.record_seq = ++a->record_seq;
 	r.log_id = a->host.log_id;
 	r.who = pa_enrich_who(&a->enrich, &f->actor, &who);
-	r.details = pa_enrich_describe(&a->enrich, &f->actor, &d);
+	r.details = actor_details(a, f, &d);
 	r.dry_run = a->alerts.dry_run;
 	pa_ocsf_finding(&a->jw, &a->host, &r);
 	pa_finding_title(title, sizeof(title), &r);
@@ -160,6 +216,8 @@ static void on_finding(void *ctx, const struct pa_det_finding *f)
 	if (f->kind == PA_DET_ALERT && pa_finding_severity(&r) == LOG_ALERT)
 		run_exec(a, &r);
 	pa_agent_emit(a, pa_finding_severity(&r));
+	if (f->kind == PA_DET_END)
+		kept_del(&a->alerts, f->id);
 }
 
 static void load_config(struct pa_agent *a)
@@ -194,9 +252,27 @@ void pa_alerts_start(struct pa_agent *a)
 		pa_info("bulk-read detection in dry run: findings are logged, nobody is alerted");
 }
 
+/* Once, when alerts first fail to reach syslog (no daemon on /dev/log,
+ * a relay down): they are still in the audit log, and counted. */
+static void check_syslog(struct pa_agent *a)
+{
+	struct pa_syslog_stats ss;
+
+	if (!a->syslog || a->alerts.syslog_warned)
+		return;
+	pa_sink_syslog_stats(a->syslog, &ss);
+	if (!ss.send_errors && !ss.dropped_overflow && !ss.dropped_oversize)
+		return;
+	a->alerts.syslog_warned = true;
+	pa_warn("--alert-syslog %s: alerts are not getting through (%s); they are in the audit "
+		"log, and the Stop record counts what syslog missed", a->opt->alert_syslog,
+		ss.last_error ? strerror(ss.last_error) : "message dropped");
+}
+
 void pa_alerts_tick(struct pa_agent *a, uint64_t now_ns)
 {
 	pa_alert_exec_reap(&a->alerts.exec, now_ns);
+	check_syslog(a);
 	if (now_ns < a->alerts.next_tick_ns)
 		return;
 	a->alerts.next_tick_ns = now_ns + SEC / 4;
@@ -225,6 +301,20 @@ void pa_alerts_write_stats(struct pa_agent *a)
 	pa_jw_u64(w, "subjects_evicted", s->subjects_evicted);
 	pa_jw_u64(w, "accounts_evicted", s->accounts_evicted);
 	pa_jw_u64(w, "nomem", s->nomem);
+	if (a->syslog) {
+		struct pa_syslog_stats ss;
+
+		/* every alert is sent, dropped (counted here) or still queued */
+		pa_sink_syslog_stats(a->syslog, &ss);
+		pa_jw_obj_open(w, "alert_syslog");
+		pa_jw_str(w, "target", a->opt->alert_syslog);
+		pa_jw_u64(w, "sent", ss.sent);
+		pa_jw_u64(w, "dropped", ss.dropped_overflow + ss.dropped_oversize);
+		pa_jw_u64(w, "truncated", ss.truncated);
+		pa_jw_u64(w, "pending", ss.pending);
+		pa_jw_u64(w, "send_errors", ss.send_errors);
+		pa_jw_obj_close(w);
+	}
 	if (x->cmd) {
 		pa_jw_obj_open(w, "alert_exec");
 		pa_jw_u64(w, "started", x->started);
@@ -240,6 +330,8 @@ void pa_alerts_write_stats(struct pa_agent *a)
 
 void pa_alerts_free(struct pa_agent *a)
 {
+	while (a->alerts.kept)
+		kept_del(&a->alerts, a->alerts.kept->id);
 	pa_det_free(&a->alerts.det);
 	pa_det_config_free(&a->alerts.cfg);
 }

@@ -11,16 +11,26 @@
 #include "alert_exec.h"
 #include "detect.h"
 #include "decode.h"
+#include "enrich.h"
 
 struct pa_agent;
 struct pa_open_info;
 struct pa_path;
+
+/* An alert's process details, kept until its episode ends. */
+struct pa_kept_actor {
+	uint64_t id;
+	struct pa_kept_details details;
+	struct pa_kept_actor *next;
+};
 
 struct pa_alerts {
 	struct pa_det_config cfg;
 	struct pa_detector det;
 	struct pa_alert_exec exec;
 	bool dry_run;
+	struct pa_kept_actor *kept;	/* episodes' alert details */
+	bool syslog_warned;	/* alerts failed to reach syslog: said once */
 	uint64_t next_tick_ns;
 	/* scratch for allowance matching (pa_det_obs.resolve) */
 	char exe[PA_EXE_LEN + 1];

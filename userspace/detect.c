@@ -46,6 +46,7 @@ struct pa_det_subject {
 	/* the run of activity since the window was last empty */
 	uint64_t run_first_ns, last_ns, run_files, run_bytes;
 	struct pa_proc actor;		    /* the latest reader */
+	struct pa_proc alert_actor;	    /* whose access crossed */
 	uint32_t file_dev;
 	uint64_t file_ino;
 	char *first_path;
@@ -486,7 +487,7 @@ static void fill_finding(const struct pa_det_subject *s, enum pa_det_kind kind,
 	f->scope = s->key.scope;
 	f->id = s->id;
 	f->limits = &c->scope[s->key.scope];
-	f->actor = s->actor;
+	f->actor = kind == PA_DET_END ? s->alert_actor : s->actor;
 	f->file_dev = s->file_dev;
 	f->file_ino = s->file_ino;
 	f->crossed_files = s->crossed_files;
@@ -613,6 +614,7 @@ static void check_crossing(struct pa_detector *d, struct pa_det_subject *s,
 	s->crossed_bytes = cb;
 	s->id = ++d->next_id;
 	s->alert_ns = o->now_ns;
+	s->alert_actor = *o->proc;
 	if (d->cfg->n_allow && o->resolve) {
 		struct pa_det_obs full = *o;
 

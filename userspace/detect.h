@@ -121,7 +121,7 @@ struct pa_det_finding {
 	enum pa_det_scope scope;
 	uint64_t id;			/* the same for an episode's alert and end */
 	const struct pa_det_limits *limits;
-	struct pa_proc actor;		/* whose access crossed (alert), or the latest */
+	struct pa_proc actor;		/* whose access crossed (in the end too) */
 	uint32_t file_dev;		/* file scope: which file */
 	uint64_t file_ino;
 	bool crossed_files, crossed_bytes;

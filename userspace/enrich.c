@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "enrich.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -194,4 +196,68 @@ void pa_enrich_read_record(struct pa_enrich *e, struct pa_jw *jw, const struct p
 	r.who = pa_enrich_who(e, &ev->proc, &who);
 	r.details = pa_enrich_describe(e, &ev->proc, &details);
 	pa_ocsf_read(jw, host, &r);
+}
+
+/* ---- details kept beyond the tables ---- */
+
+static size_t str_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static size_t kept_size(const struct pa_process_details *d)
+{
+	size_t n = d->exe_len + d->args_len + str_size(d->source) + str_size(d->cgroup) +
+		   str_size(d->container_id) + str_size(d->unit) + str_size(d->tty);
+
+	for (size_t i = 0; i < d->n_ancestors && i < PA_MAX_ANCESTORS; i++)
+		n += str_size(d->anc[i].name) + d->anc[i].exe_len + d->anc[i].args_len;
+	return n;
+}
+
+/* Copy @len bytes of @src to *@at (NULL stays NULL); @nul: a C string. */
+static const char *put(char **at, const char *src, size_t len, bool nul)
+{
+	char *dst = *at;
+
+	if (!src)
+		return NULL;
+	memcpy(dst, src, len + nul);
+	*at += len + nul;
+	return dst;
+}
+
+int pa_enrich_keep(const struct pa_process_details *src, struct pa_kept_details *k)
+{
+	struct pa_process_details *d = &k->d;
+	char *at;
+
+	*d = *src;
+	k->buf = at = malloc(kept_size(src) + 1);
+	if (!k->buf) {
+		memset(d, 0, sizeof(*d));
+		return -ENOMEM;
+	}
+	d->exe = put(&at, src->exe, src->exe_len, false);
+	d->args = put(&at, src->args, src->args_len, false);
+	d->source = put(&at, src->source, str_size(src->source) - !!src->source, true);
+	d->cgroup = put(&at, src->cgroup, str_size(src->cgroup) - !!src->cgroup, true);
+	d->container_id = put(&at, src->container_id,
+			      str_size(src->container_id) - !!src->container_id, true);
+	d->unit = put(&at, src->unit, str_size(src->unit) - !!src->unit, true);
+	d->tty = put(&at, src->tty, str_size(src->tty) - !!src->tty, true);
+	for (size_t i = 0; i < d->n_ancestors && i < PA_MAX_ANCESTORS; i++) {
+		const struct pa_ancestor_info *a = &src->anc[i];
+
+		d->anc[i].name = put(&at, a->name, str_size(a->name) - !!a->name, true);
+		d->anc[i].exe = put(&at, a->exe, a->exe_len, false);
+		d->anc[i].args = put(&at, a->args, a->args_len, false);
+	}
+	return 0;
+}
+
+void pa_enrich_kept_free(struct pa_kept_details *k)
+{
+	free(k->buf);
+	memset(k, 0, sizeof(*k));
 }

@@ -47,6 +47,17 @@ const struct pa_identity *pa_enrich_who(struct pa_enrich *e, const struct pa_pro
 const struct pa_process_details *pa_enrich_describe(struct pa_enrich *e, const struct pa_proc *p,
 						    struct pa_process_details *d);
 
+/* Process details that outlive the tables they point into (a bulk-read
+ * episode's end names the process of its alert, long gone by then). */
+struct pa_kept_details {
+	struct pa_process_details d;
+	char *buf; /* every string of d, in one allocation */
+};
+
+/* 0, or -ENOMEM (then @k holds no details). */
+int pa_enrich_keep(const struct pa_process_details *src, struct pa_kept_details *k);
+void pa_enrich_kept_free(struct pa_kept_details *k);
+
 /*
  * The records themselves, as the agent writes them (and the pipeline
  * benchmark measures them): times converted, names and details attached,

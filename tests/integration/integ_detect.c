@@ -296,6 +296,8 @@ static void a_slow_reader_under_the_threshold_raises_nothing(void **state)
 	assert_string_equal(h_str(r, "activity_name"), "Close");
 	assert_int_equal(h_int(r, "unmapped.episode_files"), 100);
 	assert_string_equal(h_str(r, "unmapped.end_reason"), "quiet");
+	/* the shell had exited by then: the end still names its program */
+	assert_string_equal(h_str(r, "actor.process.file.path"), "/bin/sh");
 	assert_string_equal(h_str(r, "finding_info.uid"), h_str(h_wait(&H, is_finding, &alert, 0),
 								  "finding_info.uid"));
 }

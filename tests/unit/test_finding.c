@@ -9,6 +9,7 @@
  */
 #include "unit.h"
 
+#include "enrich.h"
 #include "finding.h"
 
 #define T_ALERT 1795431221178001760ULL /* 2026-11-23T10:53:41.178001760Z */
@@ -251,6 +252,36 @@ static void paths_that_are_not_utf8_are_encoded(void **state)
 	assert_non_null(strstr(unit_json_str(r, "unmapped.first_file"), "caf"));
 }
 
+/* An end is written long after its process left the tables: from a deep
+ * copy of the alert's details, byte for byte the same. */
+static void kept_details_write_the_same_actor(void **state)
+{
+	struct fx *x = *state;
+	struct pa_kept_details k;
+	char exe[] = "/usr/bin/tar", sh[] = "/bin/sh", name[] = "sh";
+	char *before;
+	size_t len;
+
+	x->d.exe = exe;
+	x->d.anc[0].exe = sh;
+	x->d.anc[0].name = name;
+	x->d.cgroup = "/user.slice";
+	x->d.tty = "pts/3";
+	encode(x);
+	before = strndup(x->w.buf, x->w.len);
+	len = x->w.len;
+	assert_int_equal(pa_enrich_keep(&x->d, &k), 0);
+	memset(exe, 'X', sizeof(exe) - 1); /* the tables move on */
+	memset(sh, 'X', sizeof(sh) - 1);
+	memset(name, 'X', sizeof(name) - 1);
+	x->r.details = &k.d;
+	encode(x);
+	assert_int_equal(x->w.len, len);
+	assert_memory_equal(x->w.buf, before, len);
+	pa_enrich_kept_free(&k);
+	free(before);
+}
+
 static void bytes_for_people(void **state)
 {
 	char b[32];
@@ -279,6 +310,7 @@ int main(void)
 		T(each_scope_names_its_subject),
 		T(a_large_read_names_the_file),
 		T(paths_that_are_not_utf8_are_encoded),
+		T(kept_details_write_the_same_actor),
 		T(bytes_for_people),
 	};
 #undef T
