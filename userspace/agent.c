@@ -593,6 +593,8 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 	pa_host_read_ids(&a->host, a->machine_id, a->boot_id);
 	a->clock_offset = pa_clock_offset_now();
 	pa_enrich_init(&a->enrich, &a->clock_offset, NULL, NULL, NULL);
+	/* First: a mistake in the settings stops us before anything loads. */
+	pa_alerts_start(a);
 	if (pa_bpf_start(&a->bpf, opt, err, sizeof(err)))
 		pa_fatal("%s", err);
 	for (size_t i = 0; i < opt->n_watch; i++) {
@@ -619,7 +621,6 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 		a->n_sinks++;
 	}
 	open_alert_syslog(a);
-	pa_alerts_start(a);
 	a->rb = ring_buffer__new(pa_bpf_events_fd(&a->bpf), on_event, a, NULL);
 	if (!a->rb)
 		pa_fatal("ring buffer: %s", strerror(errno));

@@ -205,7 +205,9 @@ int pa_det_config_read(struct pa_conf *c, struct json_object *root, struct pa_de
 	out->sample_paths = (unsigned)sample;
 	out->max_subjects = (size_t)subjects;
 	out->max_files = (size_t)files;
-	if (read_scopes(c, det, out) < 0 || read_allowances(c, det, out) < 0)
+	if (read_scopes(c, det, out) < 0) /* and then the rest: every error at once */
+		rc = -EINVAL;
+	if (read_allowances(c, det, out) < 0)
 		rc = -EINVAL;
 	return rc;
 }
