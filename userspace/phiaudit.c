@@ -1,28 +1,52 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * phiaudit: the command line for the audit log. One subcommand so far:
- * verify (the hash chain). search, report, timeline and status follow.
+ * phiaudit: the command line for the audit log, a table of subcommands:
+ * search, report and timeline read the records (qcmd.h), verify checks
+ * the hash chain. status follows.
  */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "ocsf.h"
+#include "qcmd.h"
 #include "verify.h"
+
+typedef int (*command_fn)(int argc, char **argv, const struct pa_cli_env *env);
+
+static int cmd_verify(int argc, char **argv, const struct pa_cli_env *env);
+
+static const struct command {
+	const char *name;
+	command_fn run;
+	const char *summary;
+} commands[] = {
+	{ "search", pa_cmd_search, "the records that match, as a table, JSONL or CSV" },
+	{ "report", pa_cmd_report, "accesses, files and bytes read per user, file, directory,\n"
+				   "                 process, day or patient (table, CSV, JSONL)" },
+	{ "timeline", pa_cmd_timeline, "processes, accesses, alerts and gaps in a window, in time\n"
+				       "                 order, with the process tree (Timesketch JSONL, CSV)" },
+	{ "verify", cmd_verify, "prove the log complete and unaltered (needs the chain key)" },
+};
 
 static void usage(FILE *out)
 {
+	fprintf(out, "Usage: phiaudit COMMAND [OPTION]...\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-13s  %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
-		"Usage: phiaudit COMMAND [OPTION]... \n"
 		"\n"
-		"Commands:\n"
-		"  verify --key-file FILE [DIR]   prove the audit log in DIR (default\n"
-		"                                 /var/log/phiaudit) complete and unaltered\n"
+		"  phiaudit COMMAND --help shows a command's options.\n"
 		"\n"
-		"  phiaudit COMMAND --help shows a command's options.\n");
+		"EXAMPLES\n"
+		"  phiaudit search -S yesterday --path /srv/phi/patients/1234\n"
+		"  phiaudit report --by login -S this-month --format csv > access.csv\n"
+		"  phiaudit timeline -S '2026-11-23 02:00' -U '2026-11-23 05:00' --pid 4366 --descendants\n"
+		"  phiaudit verify -k /media/offline/phiaudit-db1.key\n");
 }
 
 static void verify_usage(FILE *out)
@@ -47,10 +71,14 @@ static void verify_usage(FILE *out)
 		"moves those bytes to NAME.partial and records it).\n"
 		"\n"
 		"A local chain cannot show that its newest members were cut off: compare the\n"
-		"last member reported here with what the host shipped off-host.\n");
+		"last member reported here with what the host shipped off-host.\n"
+		"\n"
+		"EXAMPLES\n"
+		"  phiaudit verify -k /media/offline/phiaudit-db1.key /var/log/phiaudit\n"
+		"  phiaudit verify -q -k /etc/phiaudit/keys/db1.key /srv/audit/db1\n");
 }
 
-static int cmd_verify(int argc, char **argv)
+static int cmd_verify(int argc, char **argv, const struct pa_cli_env *env)
 {
 	static const struct option opts[] = {
 		{ "key-file", required_argument, NULL, 'k' },
@@ -135,6 +163,9 @@ static int cmd_verify(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	struct pa_cli_env env = { .out = stdout, .err = stderr };
+	struct timespec now;
+
 	pa_progname = "phiaudit";
 	if (argc < 2) {
 		usage(stderr);
@@ -148,8 +179,13 @@ int main(int argc, char **argv)
 		printf("phiaudit %s\n", PA_PRODUCT_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "verify"))
-		return cmd_verify(argc - 1, argv + 1);
+	clock_gettime(CLOCK_REALTIME, &now);
+	env.now_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+	env.out_tty = isatty(1);
+	env.err_tty = isatty(2);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1, &env);
 	fprintf(stderr, "phiaudit: unknown command '%s' (see phiaudit --help)\n", argv[1]);
 	return 2;
 }

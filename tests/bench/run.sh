@@ -31,7 +31,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 for f in "$agent" "$bench/bench_syscalls" "$bench/bench_loss" "$bench/bench_reads" \
-	"$bench/bench_footprint" "$bench/bench_pipeline"; do
+	"$bench/bench_footprint" "$bench/bench_pipeline" "$bench/bench_detect"; do
 	if [ ! -x "$f" ]; then
 		echo "bench: $f is missing: run 'sudo make bench', not this script alone" >&2
 		exit 1
@@ -85,6 +85,23 @@ echo
 echo "== log pipeline (targets: whole pipeline <= 1.5x gzip -1's CPU, >= 100,000 records/s on" \
 	"one core, a Read record <= 60 bytes on disk; agent CPU at 10,000 accesses/s, zero loss)"
 "$bench/bench_pipeline" --agent "$agent" || rc=1
+echo
+# The bulk-read detector, in process: 1,000,000 observations a workload.
+echo "== bulk-read detection (target: detector CPU <= 10% of encoding and compressing the" \
+	"record, memory within its caps)"
+"$bench/bench_detect" || rc=1
+echo
+# phiaudit search over 1,000,000 records made by the agent's encoder and store,
+# against zcat | grep -c on the same files, interleaved: PA_BENCH_SEARCH_ROUNDS
+# rounds (default 5; about 2.5 minutes with the log's generation).
+echo "== search (targets: phiaudit search --path P --format jsonl <= 1.5x zcat FILES | grep -c P;" \
+	"< 1x when the time range leaves out most files)"
+if [ -x "$bench/bench_search" ] && [ -x "$build/phiaudit" ]; then
+	"$bench/bench_search" "$build/phiaudit" "${PA_BENCH_SEARCH_ROUNDS:-5}" || rc=1
+else
+	echo "bench: $bench/bench_search or $build/phiaudit is missing: run 'sudo make bench'" >&2
+	rc=1
+fi
 echo
 if [ "$rc" != 0 ]; then
 	echo "bench: FAILED to run (see the error above): these figures are incomplete" >&2
