@@ -384,8 +384,11 @@ static void check_watch_paths(struct pa_agent *a)
 	emit(a);
 }
 
+static void check_shipper(struct pa_agent *a);
+
 static void tick(struct pa_agent *a, bool final)
 {
+	check_shipper(a);
 	check_clock(a);
 	check_watch_paths(a);
 	check_losses(a, final);
@@ -484,6 +487,19 @@ static void write_stop(struct pa_agent *a)
 	pa_jw_u64(&a->jw, "cgroup_scans", a->enrich.cgroups.scans);
 	pa_jw_obj_close(&a->jw);
 	pa_alerts_write_stats(a);
+	if (a->shipper) {
+		struct pa_syslog_stats ss;
+
+		pa_sink_syslog_stats(a->shipper, &ss);
+		pa_jw_obj_open(&a->jw, "syslog");
+		pa_jw_str(&a->jw, "target", a->opt->syslog);
+		pa_jw_u64(&a->jw, "sent", ss.sent);
+		pa_jw_u64(&a->jw, "dropped", ss.dropped_overflow + ss.dropped_oversize);
+		pa_jw_u64(&a->jw, "truncated", ss.truncated);
+		pa_jw_u64(&a->jw, "pending", ss.pending);
+		pa_jw_u64(&a->jw, "reconnects", ss.connects ? ss.connects - 1 : 0);
+		pa_jw_obj_close(&a->jw);
+	}
 	pa_ocsf_agent_end(&a->jw);
 	emit(a);
 }
@@ -580,6 +596,54 @@ static void open_alert_syslog(struct pa_agent *a)
 	a->sinks[a->n_sinks++] = a->syslog;
 }
 
+/* --syslog: every record, for a fleet's rsyslog. */
+static void open_shipper(struct pa_agent *a)
+{
+	struct pa_syslog_config cfg = { .target = a->opt->syslog, .max_severity = LOG_DEBUG,
+					.max_message_bytes = a->opt->syslog_max_message,
+					.queue_max_bytes = a->opt->syslog_queue_mb << 20 };
+	char err[512];
+
+	if (!a->opt->syslog)
+		return;
+	if (!strncmp(a->opt->syslog, "unix:", 5))
+		cfg.format = PA_SYSLOG_LOCAL;
+	a->shipper = pa_sink_syslog_open(&cfg, err, sizeof(err));
+	if (!a->shipper)
+		pa_fatal("--syslog %s", err);
+	a->sinks[a->n_sinks++] = a->shipper;
+}
+
+/* What --syslog had to drop (a receiver down longer than its queue holds)
+ * becomes a record, in the log and, once it is back, in syslog too. */
+static void check_shipper(struct pa_agent *a)
+{
+	struct pa_syslog_stats ss;
+	uint64_t dropped;
+
+	if (!a->shipper)
+		return;
+	pa_sink_syslog_stats(a->shipper, &ss);
+	dropped = ss.dropped_overflow + ss.dropped_oversize;
+	if (dropped == a->shipper_dropped)
+		return;
+	agent_record_begin(a, PA_AGENT_OTHER, "Syslog Dropped",
+			   "records not sent to --syslog: its queue was full or they were too big");
+	pa_jw_str(&a->jw, "target", a->opt->syslog);
+	pa_jw_u64(&a->jw, "dropped", dropped - a->shipper_dropped);
+	pa_jw_u64(&a->jw, "dropped_total", dropped);
+	pa_jw_u64(&a->jw, "dropped_overflow_total", ss.dropped_overflow);
+	pa_jw_u64(&a->jw, "dropped_oversize_total", ss.dropped_oversize);
+	pa_jw_u64(&a->jw, "truncated_total", ss.truncated);
+	pa_jw_u64(&a->jw, "sent_total", ss.sent);
+	pa_ocsf_agent_end(&a->jw);
+	emit(a);
+	pa_warn("--syslog %s: %llu records dropped (%llu in all); they are in the audit log",
+		a->opt->syslog, (unsigned long long)(dropped - a->shipper_dropped),
+		(unsigned long long)dropped);
+	a->shipper_dropped = dropped;
+}
+
 int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 {
 	char err[4096];
@@ -621,6 +685,7 @@ int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
 		a->n_sinks++;
 	}
 	open_alert_syslog(a);
+	open_shipper(a);
 	a->rb = ring_buffer__new(pa_bpf_events_fd(&a->bpf), on_event, a, NULL);
 	if (!a->rb)
 		pa_fatal("ring buffer: %s", strerror(errno));

@@ -29,10 +29,12 @@ struct pa_agent {
 	struct pa_bpf bpf;
 	struct pa_watchset watches;
 	struct ring_buffer *rb;
-	struct pa_sink *sinks[3];      /* the log store, live JSONL, syslog alerts */
+	struct pa_sink *sinks[4];      /* the log store, live JSONL, syslog alerts, --syslog */
 	size_t n_sinks;
 	struct pa_sink *store;	       /* sinks[0] when the log store is on */
 	struct pa_sink *syslog;	       /* alerts to syslog; NULL: --alert-syslog none */
+	struct pa_sink *shipper;       /* --syslog: every record; NULL: off */
+	uint64_t shipper_dropped;      /* as of the last record saying so */
 	bool store_failing;	       /* --exit-on-write-error: stop */
 	struct pa_jw jw;
 	struct pa_host_info host;

@@ -79,6 +79,16 @@ const struct pa_option pa_option_table[] = {
 	  "TARGET",
 	  "where alerts go as syslog messages at LOG_ALERT (facility authpriv): unix:PATH, "
 	  "unix-stream:PATH, tcp:HOST:PORT, udp:HOST:PORT, or none" },
+	{ "syslog", 0, PA_OPT_STRING, OFF(syslog), 0, 0, NULL, NULL, false, "TARGET",
+	  "also send every record to syslog (RFC 5424, facility authpriv): unix:PATH, "
+	  "unix-stream:PATH, tcp:HOST:PORT, udp:HOST:PORT; never stalls the agent (bounded queue, "
+	  "what overflows is counted and recorded)" },
+	{ "syslog-max-message", 0, PA_OPT_UINT, OFF(syslog_max_message), 480, 1048576, NULL, "8096",
+	  false, "BYTES",
+	  "longest syslog message; longer records are cut and counted (raise rsyslog's "
+	  "maxMessageSize to match)" },
+	{ "syslog-queue-mb", 0, PA_OPT_UINT, OFF(syslog_queue_mb), 1, 4096, NULL, "64", false, "MB",
+	  "records kept for --syslog while the receiver is slow or down" },
 	{ "verbose", 'v', PA_OPT_FLAG, OFF(verbose), 0, 0, NULL, NULL, true, NULL,
 	  "log more about start-up and the kernel programs" },
 	{ 0 },

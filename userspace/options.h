@@ -45,6 +45,9 @@ struct pa_options {
 	const char *alert_exec;	   /* absolute path, run per alert */
 	uint64_t alert_exec_timeout_s;
 	const char *alert_syslog;  /* syslog target for alerts, or "none" */
+	/* shipping every record */
+	const char *syslog;	   /* syslog target, or NULL */
+	uint64_t syslog_max_message, syslog_queue_mb;
 };
 
 enum pa_opt_type {
