@@ -27,7 +27,7 @@ LDHARDEN   := -pie -Wl,-z,relro,-z,now
 DETECT_SRCS:= detect.c finding.c alert_exec.c detect_config.c
 SYSLOG_SRCS:= sink_syslog.c
 QUERY_SRCS := qtime.c qmap.c csvw.c qrec.c qfilter.c qinput.c qgaps.c qscan.c qout.c qreport.c qtimeline.c qcmd.c
-CONFIG_SRCS:= conffile.c
+CONFIG_SRCS:= conffile.c config.c
 CORE_SRCS  := pathenc.c jsonw.c paths.c decode.c ocsf.c options.c log.c opens.c \
               chain.c gzmember.c store.c verify.c names.c procs.c cgroups.c enrich.c \
               sink_jsonl.c sink_memory.c clock.c notify.c \

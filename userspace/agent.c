@@ -644,11 +644,13 @@ static void check_shipper(struct pa_agent *a)
 	a->shipper_dropped = dropped;
 }
 
-int pa_agent_start(struct pa_agent *a, const struct pa_options *opt)
+int pa_agent_start(struct pa_agent *a, struct pa_config *cfg)
 {
+	const struct pa_options *opt = &cfg->opt;
 	char err[4096];
 	int rc;
 
+	a->config = cfg;
 	a->opt = opt;
 	pa_jw_init(&a->jw);
 	if (gethostname(a->hostname, sizeof(a->hostname) - 1))

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "alerts.h"
+#include "config.h"
 #include "jsonw.h"
 #include "loader.h"
 #include "enrich.h"
@@ -25,7 +26,8 @@
 struct ring_buffer;
 
 struct pa_agent {
-	const struct pa_options *opt;
+	const struct pa_options *opt;  /* &config->opt */
+	struct pa_config *config;      /* the settings in force */
 	struct pa_bpf bpf;
 	struct pa_watchset watches;
 	struct ring_buffer *rb;
@@ -65,7 +67,7 @@ struct pa_agent {
 };
 
 /* Load, watch, announce readiness. 0, or exits with a clear message. */
-int pa_agent_start(struct pa_agent *a, const struct pa_options *opt);
+int pa_agent_start(struct pa_agent *a, struct pa_config *cfg);
 /* Run until *stop is set; then drain and record the stop. *hup is set by
  * SIGHUP. Returns 0, or 1 if the event loop failed. */
 int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_atomic_t *hup);

@@ -12,7 +12,6 @@
 
 #include "agent.h"
 #include "clock.h"
-#include "detect_config.h"
 #include "finding.h"
 #include "log.h"
 #include "sink_syslog.h"
@@ -50,7 +49,7 @@ static bool in_container(struct pa_agent *a, uint64_t cgroup_id, uint64_t now_ns
 {
 	const struct pa_cgroup_entry *cg;
 
-	if (!a->alerts.cfg.scope[PA_DET_CONTAINER].enabled)
+	if (!a->alerts.cfg->scope[PA_DET_CONTAINER].enabled)
 		return false;
 	cg = pa_cgroup_find(&a->enrich.cgroups, cgroup_id, now_ns);
 	return cg && cg->container_id[0];
@@ -72,7 +71,7 @@ void pa_alerts_open(struct pa_agent *a, const struct pa_open_view *v, const stru
 	/* Files read, not touched: a write-only open, an O_PATH handle or a
 	 * directory (find, ls) is no read of patient data, and a file found
 	 * open at start was opened before we could count it. */
-	if (!a->alerts.cfg.enabled || ev->ret < 0 || !ev->file_ino ||
+	if (!a->alerts.cfg->enabled || ev->ret < 0 || !ev->file_ino ||
 	    (ev->track & PA_TRACK_DISCOVERED) || (ev->flags & O_ACCMODE) == O_WRONLY ||
 	    (ev->flags & O_PATH) || S_ISDIR(ev->file_mode))
 		return;
@@ -92,7 +91,7 @@ void pa_alerts_read(struct pa_agent *a, const struct pa_read_event *ev,
 	struct pa_det_obs obs = { 0 };
 	uint64_t delta;
 
-	if (!a->alerts.cfg.enabled)
+	if (!a->alerts.cfg->enabled)
 		return;
 	delta = pa_det_account_delta(&a->alerts.det, ev->account_seq, ev->bytes, ev->final);
 	if (!delta)
@@ -220,33 +219,21 @@ static void on_finding(void *ctx, const struct pa_det_finding *f)
 		kept_del(&a->alerts, f->id);
 }
 
-static void load_config(struct pa_agent *a)
-{
-	char err[4096];
-
-	pa_det_config_defaults(&a->alerts.cfg);
-	if (a->opt->detect_config &&
-	    pa_det_config_load(a->opt->detect_config, 0, &a->alerts.cfg, err, sizeof(err)))
-		pa_fatal("--detect-config: %s", err);
-	if (a->opt->no_detect)
-		a->alerts.cfg.enabled = false;
-	a->alerts.dry_run = a->opt->detect_dry_run;
-}
-
 void pa_alerts_start(struct pa_agent *a)
 {
 	char err[4096];
 
-	load_config(a);
+	a->alerts.cfg = &a->config->det;
+	a->alerts.dry_run = a->opt->detect_dry_run;
 	if (a->opt->alert_exec) {
 		if (pa_alert_exec_check(a->opt->alert_exec, 0, err, sizeof(err)))
 			pa_fatal("%s", err);
 		a->alerts.exec.cmd = a->opt->alert_exec;
 		a->alerts.exec.timeout_ns = a->opt->alert_exec_timeout_s * SEC;
 	}
-	if (pa_det_init(&a->alerts.det, &a->alerts.cfg, on_finding, a))
+	if (pa_det_init(&a->alerts.det, a->alerts.cfg, on_finding, a))
 		pa_fatal("bulk-read detection: out of memory");
-	if (!a->alerts.cfg.enabled)
+	if (!a->alerts.cfg->enabled)
 		pa_info("bulk-read detection is off");
 	else if (a->alerts.dry_run)
 		pa_info("bulk-read detection in dry run: findings are logged, nobody is alerted");
@@ -292,7 +279,7 @@ void pa_alerts_write_stats(struct pa_agent *a)
 	struct pa_jw *w = &a->jw;
 
 	pa_jw_obj_open(w, "detection");
-	pa_jw_bool(w, "enabled", a->alerts.cfg.enabled);
+	pa_jw_bool(w, "enabled", a->alerts.cfg->enabled);
 	pa_jw_bool(w, "dry_run", a->alerts.dry_run);
 	pa_jw_u64(w, "alerts", s->alerts);
 	pa_jw_u64(w, "allowed", s->allowed);
@@ -333,5 +320,4 @@ void pa_alerts_free(struct pa_agent *a)
 	while (a->alerts.kept)
 		kept_del(&a->alerts, a->alerts.kept->id);
 	pa_det_free(&a->alerts.det);
-	pa_det_config_free(&a->alerts.cfg);
 }

@@ -25,7 +25,7 @@ struct pa_kept_actor {
 };
 
 struct pa_alerts {
-	struct pa_det_config cfg;
+	const struct pa_det_config *cfg; /* the agent's config's */
 	struct pa_detector det;
 	struct pa_alert_exec exec;
 	bool dry_run;

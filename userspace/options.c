@@ -18,79 +18,94 @@ static const char *const hook_choices[] = { "auto", "tp_btf", "raw_tp", "tracepo
 /* name, short, type, offset, min, max, choices, default, reloadable, arg, help */
 const struct pa_option pa_option_table[] = {
 	{ "watch", 'w', PA_OPT_PATH_LIST, OFF(watch), 0, 0, NULL, NULL, true, "DIR",
-	  "audit every open below DIR (any depth); repeat for more directories" },
+	  "audit every open below DIR (any depth); repeat for more directories", false },
 	{ "log-dir", 'd', PA_OPT_STRING, OFF(log_dir), 0, 0, NULL, "/var/log/phiaudit", false, "DIR",
 	  "the audit log: gzip files, one member a flush interval, sealed in a hash chain "
-	  "(run --init-key once first); 'none' for no log store (then --jsonl is needed)" },
+	  "(run --init-key once first); 'none' for no log store (then --jsonl is needed)", false },
 	{ "init-key", 0, PA_OPT_FLAG, OFF(init_key), 0, 0, NULL, NULL, false, NULL,
 	  "create the log directory's chain key, print it once on stdout (keep it off this host: "
-	  "phiaudit verify needs it) and exit" },
+	  "phiaudit verify needs it) and exit", true },
+	{ "config", 'c', PA_OPT_STRING, OFF(config), 0, 0, NULL, "/etc/phiaudit/phiaudit.conf", false,
+	  "FILE",
+	  "the config file (JSON with comments), then FILE's directory's conf.d/*.conf in order; "
+	  "a missing default file is no error; flags given here override it", true },
+	{ "check-config", 0, PA_OPT_FLAG, OFF(check_config), 0, 0, NULL, NULL, false, NULL,
+	  "check the config files and the flags, print the effective settings as JSON, and exit "
+	  "(0 valid, 2 not)", true },
+	{ "run-dir", 0, PA_OPT_STRING, OFF(run_dir), 0, 0, NULL, "/run/phiaudit", false, "DIR",
+	  "runtime state: status.json (what 'phiaudit status' reads), metrics.prom (Prometheus "
+	  "text format) and the lock that keeps a second agent out; 'none' for none", false },
+	{ "heartbeat-interval", 0, PA_OPT_UINT, OFF(heartbeat_s), 0, 86400, NULL, "60", true,
+	  "SECONDS",
+	  "write a Heartbeat record (record sequence, chain head) this often, also to syslog, so a "
+	  "collector off the host notices silence or a cut tail (0: none)", false },
 	{ "log-group", 0, PA_OPT_STRING, OFF(log_group), 0, 0, NULL, NULL, false, "GROUP",
-	  "group that may read the log (directory 0750, files 0640); default: root's" },
+	  "group that may read the log (directory 0750, files 0640); default: root's", false },
 	{ "flush-interval-ms", 0, PA_OPT_UINT, OFF(flush_interval_ms), 10, 60000, NULL, "1000",
 	  false, "MS",
-	  "close, fsync and seal a gzip member at least this often: what a crash can lose (10-60000)" },
+	  "close, fsync and seal a gzip member at least this often: what a crash can lose (10-60000)", false },
 	{ "rotate-size-mb", 0, PA_OPT_UINT, OFF(rotate_size_mb), 0, 1048576, NULL, "64", false, "MB",
-	  "start a new log file when the active one reaches this size (0: never)" },
+	  "start a new log file when the active one reaches this size (0: never)", false },
 	{ "rotate-age-hours", 0, PA_OPT_UINT, OFF(rotate_age_h), 0, 87600, NULL, "24", false, "HOURS",
-	  "... or this age (0: never)" },
+	  "... or this age (0: never)", false },
 	{ "retain-days", 0, PA_OPT_UINT, OFF(retain_days), 0, 36500, NULL, "2190", false, "DAYS",
-	  "delete rotated log files whose last record is older (0: never; default 6 years)" },
+	  "delete rotated log files whose last record is older (0: never; default 6 years)", false },
 	{ "retain-size-mb", 0, PA_OPT_UINT, OFF(retain_size_mb), 0, UINT64_MAX >> 20, NULL, "0", false,
-	  "MB", "delete the oldest rotated files while the log holds more (0: no limit)" },
+	  "MB", "delete the oldest rotated files while the log holds more (0: no limit)", false },
 	{ "compress-level", 0, PA_OPT_UINT, OFF(compress_level), 1, 9, NULL, "6", false, "N",
-	  "gzip level, 1 (fastest) to 9 (smallest)" },
+	  "gzip level, 1 (fastest) to 9 (smallest)", false },
 	{ "exit-on-write-error", 0, PA_OPT_FLAG, OFF(exit_on_write_error), 0, 0, NULL, NULL, false,
 	  NULL,
 	  "stop (exit 1) when the log cannot be written, instead of keeping records in memory "
-	  "and retrying" },
+	  "and retrying", false },
 	{ "jsonl", 'o', PA_OPT_STRING, OFF(jsonl), 0, 0, NULL, NULL, false, "FILE",
 	  "also write records as JSON lines to FILE (mode 0640, appended), or - for stdout: "
-	  "for shippers that cannot read gzip" },
+	  "for shippers that cannot read gzip", false },
 	{ "ring-buffer-mb", 0, PA_OPT_UINT, OFF(ring_buffer_mb), 1, 1024, NULL, "16", false, "MB",
-	  "kernel ring buffer size in MiB, a power of two (1-1024)" },
+	  "kernel ring buffer size in MiB, a power of two (1-1024)", false },
 	{ "stats-interval", 0, PA_OPT_UINT, OFF(stats_interval_s), 1, 3600, NULL, "1", true, "SECONDS",
-	  "how often losses are checked and recorded (1-3600)" },
+	  "how often losses are checked and recorded (1-3600)", false },
 	{ "sweep-interval", 0, PA_OPT_UINT, OFF(sweep_interval_s), 1, 3600, NULL, "5", true,
 	  "SECONDS",
 	  "how often open files' read counts are reported while idle, and closes the hooks "
-	  "cannot see (close_range, close-on-exec) are found (1-3600)" },
+	  "cannot see (close_range, close-on-exec) are found (1-3600)", false },
 	{ "max-open-files", 0, PA_OPT_UINT, OFF(max_open_files), 1024, 4194304, NULL, "131072",
 	  false, "N",
 	  "open files under the watches whose reads are counted at once (1024-4194304); "
-	  "beyond it, opens are recorded with reads_tracked false and counted as files_full" },
+	  "beyond it, opens are recorded with reads_tracked false and counted as files_full", false },
 	{ "hook", 0, PA_OPT_ENUM, OFF(hook), 0, 0, hook_choices, "auto", false, "KIND",
 	  "syscall hook: auto (probe tp_btf, raw_tp, tracepoint in turn), tp_btf, raw_tp, "
-	  "tracepoint (per-syscall; cannot see 32-bit syscalls)" },
+	  "tracepoint (per-syscall; cannot see 32-bit syscalls)", false },
 	{ "detect-config", 0, PA_OPT_STRING, OFF(detect_config), 0, 0, NULL, NULL, true, "FILE",
 	  "bulk-read thresholds, windows and allowances: a JSON file (comments allowed) with a "
-	  "\"detection\" object, owned by root and not writable by others (phiauditd(8) DETECTION)" },
+	  "\"detection\" object, owned by root and not writable by others (phiauditd(8) DETECTION); "
+	  "read after the config files, so its settings win", true },
 	{ "detect-dry-run", 0, PA_OPT_FLAG, OFF(detect_dry_run), 0, 0, NULL, NULL, true, NULL,
 	  "log what the thresholds flag as Detection Findings with status Suppressed, but send no "
-	  "alert (syslog, --alert-exec): to tune thresholds first" },
+	  "alert (syslog, --alert-exec): to tune thresholds first", false },
 	{ "no-detect", 0, PA_OPT_FLAG, OFF(no_detect), 0, 0, NULL, NULL, true, NULL,
-	  "no bulk-read detection" },
+	  "no bulk-read detection", false },
 	{ "alert-exec", 0, PA_OPT_STRING, OFF(alert_exec), 0, 0, NULL, NULL, true, "PROGRAM",
 	  "run PROGRAM (absolute path, owned by root, no shell, no arguments) for each alert, "
-	  "with the alert's JSON record on its standard input" },
+	  "with the alert's JSON record on its standard input", false },
 	{ "alert-exec-timeout", 0, PA_OPT_UINT, OFF(alert_exec_timeout_s), 1, 3600, NULL, "30", true,
-	  "SECONDS", "kill an --alert-exec program (its whole session) still running after this" },
+	  "SECONDS", "kill an --alert-exec program (its whole session) still running after this", false },
 	{ "alert-syslog", 0, PA_OPT_STRING, OFF(alert_syslog), 0, 0, NULL, "unix:/dev/log", false,
 	  "TARGET",
 	  "where alerts go as syslog messages at LOG_ALERT (facility authpriv): unix:PATH, "
-	  "unix-stream:PATH, tcp:HOST:PORT, udp:HOST:PORT, or none" },
+	  "unix-stream:PATH, tcp:HOST:PORT, udp:HOST:PORT, or none", false },
 	{ "syslog", 0, PA_OPT_STRING, OFF(syslog), 0, 0, NULL, NULL, false, "TARGET",
 	  "also send every record to syslog (RFC 5424, facility authpriv): unix:PATH, "
 	  "unix-stream:PATH, tcp:HOST:PORT, udp:HOST:PORT; never stalls the agent (bounded queue, "
-	  "what overflows is counted and recorded)" },
+	  "what overflows is counted and recorded)", false },
 	{ "syslog-max-message", 0, PA_OPT_UINT, OFF(syslog_max_message), 480, 1048576, NULL, "8096",
 	  false, "BYTES",
 	  "longest syslog message; longer records are cut and counted (raise rsyslog's "
-	  "maxMessageSize to match)" },
+	  "maxMessageSize to match)", false },
 	{ "syslog-queue-mb", 0, PA_OPT_UINT, OFF(syslog_queue_mb), 1, 4096, NULL, "64", false, "MB",
-	  "records kept for --syslog while the receiver is slow or down" },
+	  "records kept for --syslog while the receiver is slow or down", false },
 	{ "verbose", 'v', PA_OPT_FLAG, OFF(verbose), 0, 0, NULL, NULL, true, NULL,
-	  "log more about start-up and the kernel programs" },
+	  "log more about start-up and the kernel programs", false },
 	{ 0 },
 };
 
@@ -281,12 +296,27 @@ int pa_options_parse(struct pa_options *o, int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", pa_progname, opt ? err : "internal option error");
 			return -1;
 		}
+		o->cli_set |= 1ull << (opt - pa_option_table);
 	}
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s' (directories go after --watch)\n",
 			pa_progname, argv[optind]);
 		return -1;
 	}
+	pa_verbose = o->verbose;
+	return 0;
+}
+
+int pa_option_index(const char *name)
+{
+	for (int i = 0; pa_option_table[i].name; i++)
+		if (!strcmp(pa_option_table[i].name, name))
+			return i;
+	return -1;
+}
+
+int pa_options_check(const struct pa_options *o)
+{
 	if (o->ring_buffer_mb & (o->ring_buffer_mb - 1)) {
 		fprintf(stderr, "%s: --ring-buffer-mb: %llu is not a power of two\n", pa_progname,
 			(unsigned long long)o->ring_buffer_mb);

@@ -38,6 +38,11 @@ struct pa_options {
 	uint64_t max_open_files;   /* read accounting tables' capacity */
 	uint64_t hook;		  /* enum pa_hook_backend */
 	bool verbose;
+	const char *config;	  /* the main config file */
+	bool check_config;	  /* validate, print the effective config, exit */
+	const char *run_dir;	  /* runtime state (status, metrics, pid lock), or "none" */
+	uint64_t heartbeat_s;	  /* 0: none */
+	uint64_t cli_set;	  /* bit i: pa_option_table[i] was given on the command line */
 	/* bulk-read detection */
 	const char *detect_config; /* a file with a "detection" object */
 	bool detect_dry_run;	   /* findings logged, nobody alerted */
@@ -69,6 +74,7 @@ struct pa_option {
 	bool reloadable;
 	const char *arg;	  /* metavariable for --help */
 	const char *help;
+	bool cli_only;		  /* no config file key (--init-key, --config) */
 };
 
 extern const struct pa_option pa_option_table[];
@@ -88,6 +94,13 @@ int pa_option_set(struct pa_options *o, const struct pa_option *opt, const char 
  * 0), -1 on an error already printed (exit 2).
  */
 int pa_options_parse(struct pa_options *o, int argc, char **argv);
+
+/* What must hold of the effective options (after the config files):
+ * 0, or -1 with the reason printed. */
+int pa_options_check(const struct pa_options *o);
+
+/* The table's index of an option, by name; -1 if none. */
+int pa_option_index(const char *name);
 
 void pa_options_usage(FILE *out);
 

@@ -14,6 +14,7 @@
 #include <linux/capability.h>
 
 #include "agent.h"
+#include "config.h"
 #include "log.h"
 #include "options.h"
 #include "store.h"
@@ -90,28 +91,49 @@ static int init_key(const struct pa_options *opt)
 	return 0;
 }
 
+/* Defaults, the config files, the command line: exits 2 on a mistake. */
+static void load_config(struct pa_config *cfg, const struct pa_options *cli)
+{
+	char err[8192];
+
+	if (pa_config_load(cfg, cli, err, sizeof(err))) {
+		fprintf(stderr, "%s: error: %s\n", pa_progname, err);
+		exit(2);
+	}
+	if (pa_options_check(&cfg->opt))
+		exit(2);
+}
+
 int main(int argc, char **argv)
 {
-	struct pa_options opt;
+	static struct pa_config cfg;
+	struct pa_options cli;
 	struct pa_agent *agent;
 	int rc;
 
-	pa_options_defaults(&opt);
-	rc = pa_options_parse(&opt, argc, argv);
+	pa_options_defaults(&cli);
+	rc = pa_options_parse(&cli, argc, argv);
 	if (rc)
 		return rc > 0 ? 0 : 2;
-	if (opt.init_key)
-		return init_key(&opt);
+	if (cli.init_key)
+		return pa_options_check(&cli) ? 2 : init_key(&cli);
+	load_config(&cfg, &cli);
+	if (cfg.opt.check_config) {
+		pa_config_print(stdout, &cfg);
+		pa_config_free(&cfg);
+		return 0;
+	}
 	check_privileges();
 	check_btf();
 	install_signals();
 	agent = calloc(1, sizeof(*agent));
 	if (!agent)
 		pa_fatal("out of memory");
-	pa_agent_start(agent, &opt);
+	pa_agent_start(agent, &cfg);
 	rc = pa_agent_run(agent, &stop_requested, &hup_requested);
 	pa_agent_free(agent);
 	free(agent);
+	pa_config_free(&cfg);
 	pa_info(rc ? "stopped after an error" : "stopped");
 	return rc;
 }

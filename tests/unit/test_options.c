@@ -46,6 +46,10 @@ static void parse_argv(struct run *r, int argc, char **argv)
 	pa_options_defaults(&r->o);
 	optind = 0; /* a fresh getopt scan */
 	r->rc = pa_options_parse(&r->o, argc, argv);
+	/* then what must hold of the effective options, as phiauditd does
+	 * once the config files are in (no config file here) */
+	if (r->rc == 0 && pa_options_check(&r->o))
+		r->rc = -1;
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved_out, STDOUT_FILENO);
