@@ -27,13 +27,13 @@ LDHARDEN   := -pie -Wl,-z,relro,-z,now
 DETECT_SRCS:= detect.c finding.c alert_exec.c detect_config.c
 SYSLOG_SRCS:= sink_syslog.c
 QUERY_SRCS := qtime.c qmap.c csvw.c qrec.c qfilter.c qinput.c qgaps.c qscan.c qout.c qreport.c qtimeline.c qcmd.c
-CONFIG_SRCS:= conffile.c config.c
+CONFIG_SRCS:= conffile.c config.c runstate.c
 CORE_SRCS  := pathenc.c jsonw.c paths.c decode.c ocsf.c options.c log.c opens.c \
               chain.c gzmember.c store.c verify.c names.c procs.c cgroups.c enrich.c \
               sink_jsonl.c sink_memory.c clock.c notify.c \
               $(DETECT_SRCS) $(SYSLOG_SRCS) $(QUERY_SRCS) $(CONFIG_SRCS)
-AGENT_SRCS := $(CORE_SRCS) loader.c watch.c agent.c alerts.c phiauditd.c
-CLI_SRCS   := $(CORE_SRCS) phiaudit.c
+AGENT_SRCS := $(CORE_SRCS) loader.c watch.c agent.c alerts.c status.c reload.c phiauditd.c
+CLI_SRCS   := $(CORE_SRCS) cli_status.c phiaudit.c
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_HDRS   := $(wildcard bpf/*.bpf.h) $(wildcard include/phiaudit/*.h)
 US_HDRS    := $(wildcard userspace/*.h) $(wildcard include/phiaudit/*.h)

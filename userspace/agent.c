@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "agent.h"
 #include "sink_syslog.h"
+#include "reload.h"
+#include "status.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -22,7 +24,7 @@
 static const char *const counter_names[PA_CNT_MAX] = PA_COUNTER_NAMES;
 
 /* Which counters mean something was lost or inexact (not "events"). */
-static int counter_is_loss(int c)
+int pa_counter_is_loss(int c)
 {
 	return c != PA_CNT_EVENTS && c != PA_CNT_SCOPE_UNRESOLVED && c != PA_CNT_READS &&
 	       c != PA_CNT_FILE_REUSED;
@@ -50,13 +52,16 @@ static uint64_t write_errors(const struct pa_agent *a)
 {
 	uint64_t n = 0;
 
+	/* The log and --jsonl; syslog's losses have their own counts (the
+	 * records are in the log all the same). */
 	for (size_t i = 0; i < a->n_sinks; i++)
-		n += a->sinks[i]->write_errors;
+		if (a->sinks[i] != a->syslog && a->sinks[i] != a->shipper)
+			n += a->sinks[i]->write_errors;
 	return n;
 }
 
-static void agent_record_begin(struct pa_agent *a, enum pa_agent_activity id, const char *name,
-			       const char *message)
+void pa_agent_record_begin(struct pa_agent *a, enum pa_agent_activity id, const char *name,
+			   const char *message)
 {
 	uint64_t now = pa_boot_to_utc(a->clock_offset, pa_clock_boot_ns());
 
@@ -212,6 +217,12 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	a->events_received++;
+	if (h->ktime_ns) {
+		uint64_t lag = pa_clock_boot_ns() - h->ktime_ns;
+
+		if (lag > a->lag_max_ns && lag < (1ull << 62))
+			a->lag_max_ns = lag;
+	}
 	if (h->seq > a->max_event_seq)
 		a->max_event_seq = h->seq;
 	switch (h->type) {
@@ -233,14 +244,23 @@ static int on_event(void *ctx, void *data, size_t size)
 	default:
 		a->decode_errors++;
 	}
-	return 0;
+	/* A flood must not starve the rest of the loop (flushes: what a crash
+	 * can lose; ticks: losses, episodes' ends): libbpf stops consuming at
+	 * a negative return, the record already taken. */
+	return ++a->batch >= PA_BATCH_EVENTS ? -EAGAIN : 0;
+}
+
+/* Everything in the ring now, budget or not. */
+static void consume_all(struct pa_agent *a)
+{
+	do
+		a->batch = 0;
+	while (ring_buffer__consume(a->rb) == -EAGAIN);
 }
 
 static void drain(void *ctx)
 {
-	struct pa_agent *a = ctx;
-
-	ring_buffer__consume(a->rb);
+	consume_all(ctx);
 }
 
 /* The sweep (bpf/sweep.bpf.h): missed closes, dead holders, idle reports,
@@ -303,7 +323,7 @@ static void warn_losses(struct pa_agent *a, const uint64_t now[PA_CNT_MAX])
 	size_t len = 0;
 
 	for (int c = 0; c < PA_CNT_MAX && len < sizeof(line); c++)
-		if (counter_is_loss(c) && now[c])
+		if (pa_counter_is_loss(c) && now[c])
 			len += (size_t)snprintf(line + len, sizeof(line) - len, " %s %llu",
 						counter_names[c], (unsigned long long)now[c]);
 	if (len < sizeof(line))
@@ -333,16 +353,16 @@ static void check_losses(struct pa_agent *a, bool final)
 	 * counted; only the rest is news. */
 	unexplained = missing > now[PA_CNT_RINGBUF_FULL] ? missing - now[PA_CNT_RINGBUF_FULL] : 0;
 	for (int c = 0; c < PA_CNT_MAX; c++)
-		any |= counter_is_loss(c) && now[c] != a->reported[c];
+		any |= pa_counter_is_loss(c) && now[c] != a->reported[c];
 	any |= write_errors(a) != a->reported_write_errors;
 	any |= a->decode_errors != a->reported_decode_errors;
 	any |= unexplained != a->reported_unexplained;
 	if (!any)
 		return;
-	agent_record_begin(a, PA_AGENT_OTHER, "Loss", "events or records were lost or inexact");
+	pa_agent_record_begin(a, PA_AGENT_OTHER, "Loss", "events or records were lost or inexact");
 	pa_jw_obj_open(&a->jw, "since_last");
 	for (int c = 0; c < PA_CNT_MAX; c++)
-		if (counter_is_loss(c))
+		if (pa_counter_is_loss(c))
 			pa_jw_u64(&a->jw, counter_names[c], now[c] - a->reported[c]);
 	pa_jw_u64(&a->jw, "write_errors", write_errors(a) - a->reported_write_errors);
 	pa_jw_u64(&a->jw, "decode_errors", a->decode_errors - a->reported_decode_errors);
@@ -366,7 +386,7 @@ static void check_clock(struct pa_agent *a)
 	if (step < PA_CLOCK_STEP_NS && step > -PA_CLOCK_STEP_NS)
 		return;
 	a->clock_offset = now; /* the record itself is on the new clock */
-	agent_record_begin(a, PA_AGENT_OTHER, "Clock Step",
+	pa_agent_record_begin(a, PA_AGENT_OTHER, "Clock Step",
 			   "the wall clock was stepped; later times use the new clock");
 	pa_jw_i64(&a->jw, "step_ns", step);
 	pa_ocsf_agent_end(&a->jw);
@@ -377,7 +397,7 @@ static void check_watch_paths(struct pa_agent *a)
 {
 	if (pa_watch_refresh(&a->watches, &a->bpf) == 0)
 		return;
-	agent_record_begin(a, PA_AGENT_OTHER, "Watch Set Changed",
+	pa_agent_record_begin(a, PA_AGENT_OTHER, "Watch Set Changed",
 			   "a watched directory was renamed, moved or deleted");
 	write_watches(a);
 	pa_ocsf_agent_end(&a->jw);
@@ -427,7 +447,7 @@ static void flush_sinks(struct pa_agent *a)
 
 static void write_start(struct pa_agent *a)
 {
-	agent_record_begin(a, PA_AGENT_START, "Start", "phiauditd started");
+	pa_agent_record_begin(a, PA_AGENT_START, "Start", "phiauditd started");
 	pa_jw_u64(&a->jw, "pid", (uint64_t)getpid());
 	pa_jw_str(&a->jw, "hook", pa_hook_name(a->bpf.backend));
 	pa_jw_bool(&a->jw, "sees_compat_syscalls", a->bpf.sees_compat);
@@ -455,7 +475,7 @@ static void write_stop(struct pa_agent *a)
 	uint64_t c[PA_CNT_MAX] = { 0 };
 
 	pa_bpf_counters(&a->bpf, c);
-	agent_record_begin(a, PA_AGENT_STOP, "Stop", "phiauditd stopped");
+	pa_agent_record_begin(a, PA_AGENT_STOP, "Stop", "phiauditd stopped");
 	pa_jw_u64(&a->jw, "events_received", a->events_received);
 	pa_jw_u64(&a->jw, "max_event_seq", a->max_event_seq);
 	pa_jw_u64(&a->jw, "kernel_event_seq", pa_bpf_kernel_seq(&a->bpf));
@@ -576,14 +596,15 @@ static void open_store(struct pa_agent *a)
 	a->host.log_id = a->log_id;
 }
 
-/* Alerts (and only they) to the local syslog, or where --alert-syslog
+/* Alerts, ends and heartbeats to the local syslog, or where --alert-syslog
  * says; /dev/log takes syslog(3)'s own format, the one journald and
  * rsyslog's imuxsock parse there. No syslog daemon is no reason not to
  * audit: undelivered alerts are counted (Stop record). */
 static void open_alert_syslog(struct pa_agent *a)
 {
+	/* alerts (LOG_ALERT), episodes' ends and heartbeats (LOG_NOTICE) */
 	struct pa_syslog_config cfg = { .target = a->opt->alert_syslog,
-					.max_severity = LOG_ALERT };
+					.max_severity = LOG_NOTICE };
 	char err[512];
 
 	if (!strcmp(a->opt->alert_syslog, "none"))
@@ -627,7 +648,7 @@ static void check_shipper(struct pa_agent *a)
 	dropped = ss.dropped_overflow + ss.dropped_oversize;
 	if (dropped == a->shipper_dropped)
 		return;
-	agent_record_begin(a, PA_AGENT_OTHER, "Syslog Dropped",
+	pa_agent_record_begin(a, PA_AGENT_OTHER, "Syslog Dropped",
 			   "records not sent to --syslog: its queue was full or they were too big");
 	pa_jw_str(&a->jw, "target", a->opt->syslog);
 	pa_jw_u64(&a->jw, "dropped", dropped - a->shipper_dropped);
@@ -644,13 +665,14 @@ static void check_shipper(struct pa_agent *a)
 	a->shipper_dropped = dropped;
 }
 
-int pa_agent_start(struct pa_agent *a, struct pa_config *cfg)
+int pa_agent_start(struct pa_agent *a, struct pa_config *cfg, const struct pa_options *cli)
 {
 	const struct pa_options *opt = &cfg->opt;
 	char err[4096];
 	int rc;
 
 	a->config = cfg;
+	a->cli = cli;
 	a->opt = opt;
 	pa_jw_init(&a->jw);
 	if (gethostname(a->hostname, sizeof(a->hostname) - 1))
@@ -659,8 +681,10 @@ int pa_agent_start(struct pa_agent *a, struct pa_config *cfg)
 	pa_host_read_ids(&a->host, a->machine_id, a->boot_id);
 	a->clock_offset = pa_clock_offset_now();
 	pa_enrich_init(&a->enrich, &a->clock_offset, NULL, NULL, NULL);
-	/* First: a mistake in the settings stops us before anything loads. */
+	/* First: a mistake in the settings, or another agent running, stops
+	 * us before anything loads. */
 	pa_alerts_start(a);
+	pa_status_start(a);
 	if (pa_bpf_start(&a->bpf, opt, err, sizeof(err)))
 		pa_fatal("%s", err);
 	for (size_t i = 0; i < opt->n_watch; i++) {
@@ -680,6 +704,9 @@ int pa_agent_start(struct pa_agent *a, struct pa_config *cfg)
 			a->host.log_id = a->log_id;
 		}
 	}
+	/* Finding ids run on from the record sequence, so they stay unique in
+	 * a log across restarts (each finding takes a record number). */
+	a->alerts.det.next_id = a->record_seq;
 	if (opt->jsonl) {
 		a->sinks[a->n_sinks] = pa_sink_jsonl_open(opt->jsonl, err, sizeof(err));
 		if (!a->sinks[a->n_sinks])
@@ -699,6 +726,7 @@ int pa_agent_start(struct pa_agent *a, struct pa_config *cfg)
 	pa_info("ready: watching %zu director%s with the %s hook%s", a->watches.n,
 		a->watches.n == 1 ? "y" : "ies", pa_hook_name(a->bpf.backend),
 		a->bpf.sees_compat ? "" : " (32-bit syscalls are not seen)");
+	pa_status_ready(a);
 	rc = pa_notify("READY=1\nSTATUS=auditing");
 	if (rc)
 		pa_warn("NOTIFY_SOCKET: %s", strerror(-rc));
@@ -712,21 +740,27 @@ int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 	int failed = 0;
 
 	while (!*stop && !a->store_failing) {
-		int rc = ring_buffer__poll(a->rb, 100);
+		int rc;
 
-		if (rc < 0 && rc != -EINTR) {
+		a->batch = 0;
+		rc = ring_buffer__poll(a->rb, 100);
+		if (rc < 0 && rc != -EINTR && rc != -EAGAIN) {
 			pa_warn("ring buffer poll: %s; stopping", strerror(-rc));
 			failed = 1;
 			break;
 		}
 		if (*hup) {
 			*hup = 0;
-			/* Reload arrives with the configuration file; until then
-			 * SIGHUP must not kill an auditor. */
-			pa_warn("SIGHUP: nothing to reload (no configuration file yet); still running");
+			/* what happened before the reload is recorded before it */
+			consume_all(a);
+			pa_agent_reload(a);
 		}
-		/* Wake-ups are batched in the kernel: always drain. */
-		ring_buffer__consume(a->rb);
+		/* Wake-ups are batched in the kernel: always drain, up to the
+		 * budget of a loop turn. */
+		if (a->batch < PA_BATCH_EVENTS) {
+			a->batch = 0;
+			ring_buffer__consume(a->rb);
+		}
 		if (pa_clock_boot_ns() >= a->next_tick_ns) {
 			tick(a, false);
 			a->next_tick_ns = pa_clock_boot_ns() + a->opt->stats_interval_s * 1000000000ULL;
@@ -738,13 +772,14 @@ int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 		if (pa_clock_boot_ns() >= a->next_sweep_ns)
 			sweep(a);
 		pa_alerts_tick(a, pa_clock_boot_ns());
+		pa_status_tick(a, pa_clock_boot_ns());
 		flush_sinks(a);
 	}
 	pa_notify("STOPPING=1");
 	/* Freeze the accounts, settle the ones the sweep can end (dead
 	 * holders), then report the rest as open at stop. */
 	pa_bpf_detach_hooks(&a->bpf);
-	ring_buffer__consume(a->rb);
+	consume_all(a);
 	sweep(a);
 	if (pa_bpf_each_account(&a->bpf, report_open_account, a))
 		pa_warn("could not read the open read accounts at stop: their last counts are "
@@ -753,6 +788,7 @@ int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 	pa_alerts_stop(a);
 	write_stop(a);
 	flush_sinks(a);
+	pa_status_stop(a);
 	return failed || a->store_failing;
 }
 
@@ -764,6 +800,13 @@ void pa_agent_free(struct pa_agent *a)
 	pa_opens_free(&a->opens);
 	pa_alerts_free(a);
 	pa_enrich_free(&a->enrich);
+	while (a->retired) {
+		struct pa_config *c = a->retired;
+
+		a->retired = c->retired_next;
+		pa_config_free(c);
+		free(c);
+	}
 	for (size_t i = 0; i < a->n_sinks; i++)
 		a->sinks[i]->ops->close(a->sinks[i]);
 	pa_jw_free(&a->jw);

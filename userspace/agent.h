@@ -14,6 +14,7 @@
 
 #include "alerts.h"
 #include "config.h"
+#include "runstate.h"
 #include "jsonw.h"
 #include "loader.h"
 #include "enrich.h"
@@ -25,9 +26,15 @@
 
 struct ring_buffer;
 
+/* Events handled in one turn of the loop before its periodic work runs
+ * (flushes, loss checks, episodes' ends): about 0.2 s of a flood. */
+#define PA_BATCH_EVENTS 16384
+
 struct pa_agent {
 	const struct pa_options *opt;  /* &config->opt */
 	struct pa_config *config;      /* the settings in force */
+	const struct pa_options *cli;  /* the command line, for reloads */
+	struct pa_config *retired;     /* settings replaced by reloads (freed at exit) */
 	struct pa_bpf bpf;
 	struct pa_watchset watches;
 	struct ring_buffer *rb;
@@ -37,6 +44,13 @@ struct pa_agent {
 	struct pa_sink *syslog;	       /* alerts to syslog; NULL: --alert-syslog none */
 	struct pa_sink *shipper;       /* --syslog: every record; NULL: off */
 	uint64_t shipper_dropped;      /* as of the last record saying so */
+	/* runtime state and health (status.c) */
+	struct pa_runstate run;
+	uint64_t started_utc_ns;
+	uint64_t next_state_ns, next_heartbeat_ns, heartbeats;
+	uint64_t lag_max_ns;	       /* event to handling, since the last state write */
+	const volatile unsigned long *rb_cons, *rb_prod; /* the ring's positions */
+	size_t rb_size;
 	bool store_failing;	       /* --exit-on-write-error: stop */
 	struct pa_jw jw;
 	struct pa_host_info host;
@@ -57,6 +71,7 @@ struct pa_agent {
 	uint64_t reported[PA_CNT_MAX]; /* counters as of the last loss record */
 	uint64_t reported_write_errors, reported_decode_errors, reported_unexplained;
 	uint64_t next_tick_ns;
+	uint64_t batch;		       /* events handled this loop turn */
 	struct pa_opens opens;	       /* tracked opens, for read records */
 	uint64_t next_sweep_ns;
 	uint64_t resweep_ns;	       /* a second sweep after exits (0: none due) */
@@ -67,11 +82,19 @@ struct pa_agent {
 };
 
 /* Load, watch, announce readiness. 0, or exits with a clear message. */
-int pa_agent_start(struct pa_agent *a, struct pa_config *cfg);
+int pa_agent_start(struct pa_agent *a, struct pa_config *cfg, const struct pa_options *cli);
 /* Run until *stop is set; then drain and record the stop. *hup is set by
  * SIGHUP. Returns 0, or 1 if the event loop failed. */
 int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_atomic_t *hup);
 void pa_agent_free(struct pa_agent *a);
+
+/* Does kernel counter @c (PA_CNT_*) count something lost or inexact? */
+int pa_counter_is_loss(int c);
+
+/* Start an agent record (Application Lifecycle) in a->jw; the caller adds
+ * unmapped members, then pa_ocsf_agent_end() and pa_agent_emit(). */
+void pa_agent_record_begin(struct pa_agent *a, enum pa_agent_activity id, const char *name,
+			   const char *message);
 
 /* The record in a->jw goes to every sink, at syslog @severity. */
 void pa_agent_emit(struct pa_agent *a, int severity);

@@ -102,6 +102,7 @@ void pa_alerts_read(struct pa_agent *a, const struct pa_read_event *ev,
 	obs.file_ino = ev->file_ino;
 	obs.counts_file = true;
 	obs.bytes = delta;
+	obs.account_bytes = ev->bytes;
 	if (o) {
 		obs.path = o->path;
 		obs.path_len = o->path_len;
@@ -113,12 +114,17 @@ static void log_alert(const struct pa_finding_record *r, const char *title)
 {
 	const struct pa_det_finding *f = r->f;
 
-	if (f->kind == PA_DET_ALERT)
-		pa_warn("%s%s%s%s", r->dry_run ? "[dry run] " : f->allowed ? "[allowed] " : "ALERT: ",
-			title, f->allowed ? "; allowed by " : "", f->allowed ? f->allowed->name : "");
+	char uid[96];
+
+	pa_finding_uid(uid, sizeof(uid), r);
+	if (f->kind == PA_DET_ALERT && !r->dry_run && !f->allowed)
+		pa_warn("ALERT %s: %s", uid, title);
+	else if (f->kind == PA_DET_ALERT)
+		pa_info("%s %s: %s%s%s", r->dry_run ? "[dry run]" : "[allowed]", uid, title,
+			f->allowed ? "; allowed by " : "", f->allowed ? f->allowed->name : "");
 	else
-		pa_info("bulk-read episode %" PRIu64 " over: %" PRIu64 " files, %" PRIu64
-			" bytes", f->id, f->episode_files, f->episode_bytes);
+		pa_info("bulk-read episode %s over: %" PRIu64 " files, %" PRIu64 " bytes", uid,
+			f->episode_files, f->episode_bytes);
 }
 
 static void run_exec(struct pa_agent *a, const struct pa_finding_record *r)
@@ -126,8 +132,7 @@ static void run_exec(struct pa_agent *a, const struct pa_finding_record *r)
 	char uid[96];
 	int rc;
 
-	snprintf(uid, sizeof(uid), "%s-f%" PRIu64, a->host.log_id ? a->host.log_id : "",
-		 r->f->id);
+	pa_finding_uid(uid, sizeof(uid), r);
 	rc = pa_alert_exec_run(&a->alerts.exec, a->jw.buf, a->jw.len, uid, pa_clock_boot_ns());
 	if (rc == -EBUSY)
 		pa_warn("--alert-exec: %d still running; not run for finding %s",
@@ -248,7 +253,8 @@ static void check_syslog(struct pa_agent *a)
 	if (!a->syslog || a->alerts.syslog_warned)
 		return;
 	pa_sink_syslog_stats(a->syslog, &ss);
-	if (!ss.send_errors && !ss.dropped_overflow && !ss.dropped_oversize)
+	/* a failed connect alone (no daemon, nothing to say yet) is no news */
+	if (!ss.pending && !ss.dropped_overflow && !ss.dropped_oversize)
 		return;
 	a->alerts.syslog_warned = true;
 	pa_warn("--alert-syslog %s: alerts are not getting through (%s); they are in the audit "
@@ -264,6 +270,24 @@ void pa_alerts_tick(struct pa_agent *a, uint64_t now_ns)
 		return;
 	a->alerts.next_tick_ns = now_ns + SEC / 4;
 	pa_det_tick(&a->alerts.det, now_ns);
+}
+
+void pa_alerts_reconfigure(struct pa_agent *a, const struct pa_det_config *det)
+{
+	struct pa_det_stats kept;
+	uint64_t next_id;
+
+	pa_det_finish_why(&a->alerts.det, pa_clock_boot_ns(), PA_DET_END_RELOAD);
+	kept = a->alerts.det.stats;
+	next_id = a->alerts.det.next_id; /* finding ids stay unique in the log */
+	pa_det_free(&a->alerts.det);
+	a->alerts.cfg = det;
+	if (pa_det_init(&a->alerts.det, det, on_finding, a))
+		pa_fatal("bulk-read detection: out of memory");
+	/* the counts run on across reloads (Stop record, status) */
+	a->alerts.det.stats = kept;
+	a->alerts.det.next_id = next_id;
+	a->alerts.det.stats.subjects = 0;
 }
 
 void pa_alerts_stop(struct pa_agent *a)

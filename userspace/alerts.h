@@ -49,6 +49,9 @@ void pa_alerts_read(struct pa_agent *a, const struct pa_read_event *ev,
 void pa_alerts_tick(struct pa_agent *a, uint64_t now_ns);
 /* The agent stops: every open episode ends, with a record. */
 void pa_alerts_stop(struct pa_agent *a);
+/* New detection settings (SIGHUP): open episodes end (reason "reload"),
+ * the detector starts again with @det. */
+void pa_alerts_reconfigure(struct pa_agent *a, const struct pa_det_config *det);
 /* The Stop record's "detection" object. */
 void pa_alerts_write_stats(struct pa_agent *a);
 void pa_alerts_free(struct pa_agent *a);

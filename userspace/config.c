@@ -187,7 +187,9 @@ static int load_files(struct pa_config *cfg, const struct pa_options *cli)
 	snprintf(dir, sizeof(dir), "%s", cli->config);
 	snprintf(cfg->dropin_dir, sizeof(cfg->dropin_dir), "%s/conf.d", dirname(dir));
 	cfg->main_found = access(cfg->main_path, F_OK) == 0;
-	rc = pa_conf_load(cfg->conf, cfg->main_path, cfg->dropin_dir,
+	/* conf.d is optional even beside a --config file that must exist */
+	rc = pa_conf_load(cfg->conf, cfg->main_path,
+			  access(cfg->dropin_dir, F_OK) == 0 || errno != ENOENT ? cfg->dropin_dir : NULL,
 			  given ? 0 : PA_CONF_OPTIONAL);
 	if (rc == 0 && given && !cfg->main_found)
 		rc = -ENOENT;

@@ -23,6 +23,7 @@ struct pa_config {
 	struct pa_det_config det;
 	char main_path[4096], dropin_dir[4096];
 	bool main_found;	     /* the main file existed */
+	struct pa_config *retired_next; /* the agent's list of replaced settings */
 };
 
 /*

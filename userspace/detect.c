@@ -57,6 +57,7 @@ struct pa_det_subject {
 	/* the episode */
 	bool active, crossed_files, crossed_bytes;
 	bool files_capped;		    /* some files counted more than once */
+	bool run_over;			    /* its episode ended: a new run next */
 	uint64_t id, alert_ns;
 	const struct pa_det_allow *allowed;
 };
@@ -274,6 +275,7 @@ static void end_episode(struct pa_detector *d, struct pa_det_subject *s, uint64_
 	d->emit(d->ctx, &f);
 	s->active = false;
 	s->allowed = NULL;
+	s->run_over = true; /* the next access starts a new run: its own totals */
 	active_del(d, s);
 }
 
@@ -587,13 +589,16 @@ static bool subject_key(const struct pa_det_config *c, enum pa_det_scope s,
 		k->a = p->cgroup_id;
 		return o->in_container;
 	case PA_DET_FILE:
-		/* A file reaches the threshold within a window only through
-		 * reports of a 64th of it or more (progress comes every 64 MiB
-		 * or 10 s): smaller ones need no subject of their own. */
+		/* A subject of its own only once the read account holds a 64th
+		 * of the threshold: a million small files make none, and a
+		 * large read loses at most that 64th (its reports may be small:
+		 * each sweep reports, and restarts the 64 MiB progress count). */
 		k->a = (uint64_t)p->tgid << 32 | o->file_dev;
 		k->b = p->start_ns;
 		k->c = o->file_ino;
-		return o->file_ino && o->bytes && o->bytes >= c->scope[s].bytes / 64;
+		return o->file_ino && o->bytes &&
+		       (o->account_bytes > o->bytes ? o->account_bytes : o->bytes) >=
+			       c->scope[s].bytes / 64;
 	default:
 		return false;
 	}
@@ -645,7 +650,8 @@ static void observe_scope(struct pa_detector *d, enum pa_det_scope sc, const str
 	if (!s)
 		return;
 	slide(s, epoch_of(l, o->now_ns));
-	if (!s->files_sum && !s->bytes_sum && !s->active) { /* a new run */
+	if ((!s->files_sum && !s->bytes_sum && !s->active) || s->run_over) { /* a new run */
+		s->run_over = false;
 		s->run_first_ns = o->now_ns;
 		s->run_files = s->run_bytes = 0;
 		s->files_capped = false;
@@ -715,13 +721,18 @@ void pa_det_tick(struct pa_detector *d, uint64_t now_ns)
 	d->stats.files_remembered = d->files;
 }
 
-void pa_det_finish(struct pa_detector *d, uint64_t now_ns)
+void pa_det_finish_why(struct pa_detector *d, uint64_t now_ns, enum pa_det_end_reason why)
 {
 	for (struct pa_det_subject *s = d->lru_head; s; s = s->next) {
 		slide(s, epoch_of(&d->cfg->scope[s->key.scope], now_ns));
 		if (s->active)
-			end_episode(d, s, now_ns, PA_DET_END_STOP);
+			end_episode(d, s, now_ns, why);
 	}
+}
+
+void pa_det_finish(struct pa_detector *d, uint64_t now_ns)
+{
+	pa_det_finish_why(d, now_ns, PA_DET_END_STOP);
 }
 
 /* ---- read accounts */

@@ -93,6 +93,7 @@ struct pa_det_obs {
 	uint64_t file_ino;
 	bool counts_file;	     /* an open for reading, or bytes read */
 	uint64_t bytes;		     /* bytes read since the last report */
+	uint64_t account_bytes;	     /* the read account's total so far */
 	const char *path;	     /* host path; NULL: unknown */
 	size_t path_len;
 	/* what allowances match on */
@@ -114,6 +115,7 @@ enum pa_det_end_reason {
 	PA_DET_END_QUIET,   /* below every threshold */
 	PA_DET_END_EVICTED, /* dropped for memory */
 	PA_DET_END_STOP,    /* the agent stopped */
+	PA_DET_END_RELOAD,  /* detection settings changed (SIGHUP) */
 };
 
 struct pa_det_finding {
@@ -182,8 +184,10 @@ void pa_det_observe(struct pa_detector *d, const struct pa_det_obs *o);
 /* Slide every window to @now_ns: ends the episodes that are over, drops the
  * subjects with nothing left in their window. Call about once a second. */
 void pa_det_tick(struct pa_detector *d, uint64_t now_ns);
-/* End every episode (the agent is stopping). */
+/* End every episode (the agent is stopping: PA_DET_END_STOP; or its
+ * settings change: PA_DET_END_RELOAD). */
 void pa_det_finish(struct pa_detector *d, uint64_t now_ns);
+void pa_det_finish_why(struct pa_detector *d, uint64_t now_ns, enum pa_det_end_reason why);
 
 /*
  * Read reports are cumulative per account (the kernel's account_seq): the

@@ -145,15 +145,20 @@ static void write_ms(struct pa_jw *w, const char *key, uint64_t utc_ns)
 	pa_jw_str(w, k, iso);
 }
 
+void pa_finding_uid(char *buf, size_t n, const struct pa_finding_record *r)
+{
+	if (r->log_id)
+		snprintf(buf, n, "%s-f%" PRIu64, r->log_id, r->f->id);
+	else
+		snprintf(buf, n, "f%" PRIu64, r->f->id);
+}
+
 static void write_finding_info(struct pa_jw *w, const struct pa_finding_record *r)
 {
 	char uid[96], rule[48];
 
 	pa_jw_obj_open(w, "finding_info");
-	if (r->log_id)
-		snprintf(uid, sizeof(uid), "%s-f%" PRIu64, r->log_id, r->f->id);
-	else
-		snprintf(uid, sizeof(uid), "f%" PRIu64, r->f->id);
+	pa_finding_uid(uid, sizeof(uid), r);
 	pa_jw_str(w, "uid", uid);
 	write_title(w, r);
 	pa_jw_arr_open(w, "types");
@@ -203,7 +208,7 @@ static void write_limits(struct pa_jw *w, const struct pa_det_finding *f)
 static void write_counts(struct pa_jw *w, const struct pa_finding_record *r)
 {
 	const struct pa_det_finding *f = r->f;
-	static const char *const reasons[] = { "quiet", "evicted", "agent_stop" };
+	static const char *const reasons[] = { "quiet", "evicted", "agent_stop", "reload" };
 
 	pa_jw_u64(w, "files", f->files);
 	pa_jw_u64(w, "bytes_read", f->bytes);

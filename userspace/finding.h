@@ -40,6 +40,9 @@ void pa_ocsf_finding(struct pa_jw *w, const struct pa_host_info *h,
  * within 1 min by process tar (pid 1234)". */
 void pa_finding_title(char *buf, size_t n, const struct pa_finding_record *r);
 
+/* finding_info.uid: "<log id>-f<N>", shared by an alert and its end. */
+void pa_finding_uid(char *buf, size_t n, const struct pa_finding_record *r);
+
 /* "12.0 MiB": for people, in messages. */
 void pa_format_bytes(char *buf, size_t n, uint64_t bytes);
 

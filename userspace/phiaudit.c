@@ -2,7 +2,7 @@
 /*
  * phiaudit: the command line for the audit log, a table of subcommands:
  * search, report and timeline read the records (qcmd.h), verify checks
- * the hash chain. status follows.
+ * the hash chain, status reads the agent's runtime state (cli_status.h).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "ocsf.h"
+#include "cli_status.h"
 #include "qcmd.h"
 #include "verify.h"
 
@@ -31,6 +32,7 @@ static const struct command {
 	{ "timeline", pa_cmd_timeline, "processes, accesses, alerts and gaps in a window, in time\n"
 				       "                 order, with the process tree (Timesketch JSONL, CSV)" },
 	{ "verify", cmd_verify, "prove the log complete and unaltered (needs the chain key)" },
+	{ "status", pa_cmd_status, "is the agent running, since when, what it watches, what it lost" },
 };
 
 static void usage(FILE *out)
@@ -46,7 +48,8 @@ static void usage(FILE *out)
 		"  phiaudit search -S yesterday --path /srv/phi/patients/1234\n"
 		"  phiaudit report --by login -S this-month --format csv > access.csv\n"
 		"  phiaudit timeline -S '2026-11-23 02:00' -U '2026-11-23 05:00' --pid 4366 --descendants\n"
-		"  phiaudit verify -k /media/offline/phiaudit-db1.key\n");
+		"  phiaudit verify -k /media/offline/phiaudit-db1.key\n"
+		"  phiaudit status\n");
 }
 
 static void verify_usage(FILE *out)

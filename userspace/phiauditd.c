@@ -106,8 +106,8 @@ static void load_config(struct pa_config *cfg, const struct pa_options *cli)
 
 int main(int argc, char **argv)
 {
-	static struct pa_config cfg;
-	struct pa_options cli;
+	static struct pa_options cli;
+	struct pa_config *cfg = calloc(1, sizeof(*cfg)); /* a reload retires it */
 	struct pa_agent *agent;
 	int rc;
 
@@ -117,10 +117,13 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	if (cli.init_key)
 		return pa_options_check(&cli) ? 2 : init_key(&cli);
-	load_config(&cfg, &cli);
-	if (cfg.opt.check_config) {
-		pa_config_print(stdout, &cfg);
-		pa_config_free(&cfg);
+	if (!cfg)
+		pa_fatal("out of memory");
+	load_config(cfg, &cli);
+	if (cfg->opt.check_config) {
+		pa_config_print(stdout, cfg);
+		pa_config_free(cfg);
+		free(cfg);
 		return 0;
 	}
 	check_privileges();
@@ -129,11 +132,13 @@ int main(int argc, char **argv)
 	agent = calloc(1, sizeof(*agent));
 	if (!agent)
 		pa_fatal("out of memory");
-	pa_agent_start(agent, &cfg);
+	pa_agent_start(agent, cfg, &cli);
 	rc = pa_agent_run(agent, &stop_requested, &hup_requested);
+	cfg = agent->config; /* the one in force, after any reloads */
 	pa_agent_free(agent);
 	free(agent);
-	pa_config_free(&cfg);
+	pa_config_free(cfg);
+	free(cfg);
 	pa_info(rc ? "stopped after an error" : "stopped");
 	return rc;
 }

@@ -183,6 +183,7 @@ void pa_store_get_stats(struct pa_sink *sink, struct pa_store_stats *st)
 
 	*st = s->st;
 	st->chain_index = s->chain.index;
+	memcpy(st->head_tag, s->chain.prev_tag, sizeof(st->head_tag));
 	st->last_seq = s->chain.last_seq;
 	memcpy(st->log_id, s->chain.id, sizeof(st->log_id));
 }

@@ -91,6 +91,7 @@ struct pa_store_stats {
 	uint64_t pending_bytes; /* waiting to be written now */
 	uint64_t events_dropped;
 	uint64_t chain_index;	/* next member */
+	uint8_t head_tag[32];	/* the last sealed member's tag (zeros: none yet) */
 	uint64_t last_seq;	/* highest record sequence sealed, this run or before */
 	uint8_t log_id[16];	/* this log's random id (metadata.uid) */
 };

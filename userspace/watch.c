@@ -216,6 +216,21 @@ int pa_watch_add(struct pa_watchset *ws, struct pa_bpf *b, const char *path, cha
 	return 0;
 }
 
+static void remember_gone(struct pa_watchset *ws, const struct pa_watch *w)
+{
+	struct pa_watch *g = &ws->gone[ws->n_gone++ % PA_WATCH_GONE];
+	char *path = strdup(w->path);
+
+	if (!path)
+		return; /* its late events are recorded without the watch's path */
+	free(g->path);
+	memset(g, 0, sizeof(*g));
+	g->id = w->id;
+	g->path = path;
+	g->fd = -1;
+	g->deleted = true;
+}
+
 int pa_watch_remove(struct pa_watchset *ws, struct pa_bpf *b, const char *path)
 {
 	char real[PATH_MAX];
@@ -230,6 +245,7 @@ int pa_watch_remove(struct pa_watchset *ws, struct pa_bpf *b, const char *path)
 		/* Maps first, then the fds: the dentry stays pinned until no
 		 * program can match its address any more. */
 		uninstall(w, b);
+		remember_gone(ws, w);
 		free_watch(w);
 		ws->w[i] = ws->w[--ws->n];
 		return 0;
@@ -242,6 +258,9 @@ const struct pa_watch *pa_watch_by_id(const struct pa_watchset *ws, uint32_t id)
 	for (size_t i = 0; i < ws->n; i++)
 		if (ws->w[i]->id == id)
 			return ws->w[i];
+	for (size_t i = 0; i < PA_WATCH_GONE; i++)
+		if (ws->gone[i].path && ws->gone[i].id == id)
+			return &ws->gone[i];
 	return NULL;
 }
 
@@ -313,5 +332,9 @@ void pa_watch_clear(struct pa_watchset *ws, struct pa_bpf *b)
 		if (b->skel)
 			uninstall(w, b);
 		free_watch(w);
+	}
+	for (size_t i = 0; i < PA_WATCH_GONE; i++) {
+		free(ws->gone[i].path);
+		ws->gone[i].path = NULL;
 	}
 }

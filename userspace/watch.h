@@ -29,10 +29,17 @@ struct pa_watch {
 	struct pa_route_key routes[PA_WATCH_MAX_ANCESTORS];
 };
 
+/* A removed watch's id and path, kept a while: its events still in the
+ * ring buffer name it after it is gone (a reload removes watches while
+ * the programs run). */
+#define PA_WATCH_GONE 64
+
 struct pa_watchset {
 	struct pa_watch *w[PA_MAX_WATCHES];
 	size_t n;
 	uint32_t next_id;
+	struct pa_watch gone[PA_WATCH_GONE]; /* id and path only; deleted set */
+	size_t n_gone;			     /* ring: the next slot is n_gone % GONE */
 };
 
 /* 0, or -errno with a message naming the path. Adding one twice is a no-op
@@ -41,6 +48,8 @@ int pa_watch_add(struct pa_watchset *ws, struct pa_bpf *b, const char *path, cha
 		 size_t errlen);
 /* 0, or -ENOENT when the path is not watched. */
 int pa_watch_remove(struct pa_watchset *ws, struct pa_bpf *b, const char *path);
+/* A watch by id, a removed one included (then ->deleted is set and only
+ * id and path are valid). */
 const struct pa_watch *pa_watch_by_id(const struct pa_watchset *ws, uint32_t id);
 /*
  * Re-read each watch's path: a watched directory (or a parent) may have

@@ -341,7 +341,7 @@ static inline int bench_agent_start(struct bench_agent *a, const char *exe,
 				    size_t errlen)
 {
 	const char *argv[] = { exe, "--watch", t->watched_dir, "--jsonl", t->jsonl,
-			       "--log-dir", "none", hook ? "--hook" : NULL, hook, NULL };
+			       "--log-dir", "none", "--run-dir", "none", hook ? "--hook" : NULL, hook, NULL };
 	char ignored[4096];
 	int fds[2];
 

@@ -1310,7 +1310,8 @@ static void init_key(const char *exe, const struct part_c *c)
 /* bench_agent_start, with --log-dir DIR instead of --jsonl and no store. */
 static void start_agent(struct part_c *c, const char *exe)
 {
-	const char *argv[] = { exe, "--watch", c->watch, "--log-dir", c->log, NULL };
+	const char *argv[] = { exe, "--watch", c->watch, "--log-dir", c->log, "--run-dir", "none",
+			       NULL };
 	struct bench_agent *a = &c->agent;
 	char err[4096], ignored[4096];
 	int fds[2];

@@ -167,8 +167,8 @@ static inline int h_start_argv(struct harness *h, const char *const *extra)
 	/* The log store has tests of its own (integ_store.c); these read
 	 * the live JSONL. */
 	const char *argv[32] = { h_agent_path(), "--watch", h->watch, "--jsonl", h->out,
-				 "--log-dir", "none" };
-	size_t n = 7;
+				 "--log-dir", "none", "--run-dir", "none" };
+	size_t n = 9;
 
 	for (; extra && *extra && n < 30; extra++)
 		argv[n++] = *extra;

@@ -311,7 +311,7 @@ static void test_unknown_flag_is_a_usage_error(void **state)
 static void test_missing_watch_directory_is_named(void **state)
 {
 	char missing[PATH_MAX];
-	const char *argv[] = { h_agent_path(), "--watch", missing, "--jsonl", H.out, "--log-dir", "none", NULL };
+	const char *argv[] = { h_agent_path(), "--watch", missing, "--jsonl", H.out, "--log-dir", "none", "--run-dir", "none", NULL };
 
 	h_path(missing, H.root, "no-such-dir");
 	assert_int_equal(run_agent(argv, 0), 1);
@@ -321,7 +321,7 @@ static void test_missing_watch_directory_is_named(void **state)
 
 static void test_watch_that_is_a_file_is_refused(void **state)
 {
-	const char *argv[] = { h_agent_path(), "--watch", file, "--jsonl", H.out, "--log-dir", "none", NULL };
+	const char *argv[] = { h_agent_path(), "--watch", file, "--jsonl", H.out, "--log-dir", "none", "--run-dir", "none", NULL };
 
 	assert_int_equal(run_agent(argv, 0), 1);
 	assert_true(h_file_contains(H.err, "not a directory"));
@@ -330,7 +330,7 @@ static void test_watch_that_is_a_file_is_refused(void **state)
 static void test_output_through_a_symlink_is_refused(void **state)
 {
 	char link[PATH_MAX];
-	const char *argv[] = { h_agent_path(), "--watch", H.watch, "--jsonl", link, "--log-dir", "none", NULL };
+	const char *argv[] = { h_agent_path(), "--watch", H.watch, "--jsonl", link, "--log-dir", "none", "--run-dir", "none", NULL };
 
 	h_path(link, H.root, "planted-link");
 	assert_int_equal(symlink("/tmp/pa-integ-target", link), 0);

@@ -1201,7 +1201,7 @@ static void test_full_file_table_is_recorded_and_counted_as_loss(void **state)
 static int run_with(const char *flag, const char *value)
 {
 	const char *const argv[] = { h_agent_path(), "--watch", S.watch, "--jsonl", S.out,
-				     "--log-dir", "none", flag, value, NULL };
+				     "--log-dir", "none", "--run-dir", "none", flag, value, NULL };
 	int status;
 	pid_t pid = h_fork();
 

@@ -121,8 +121,8 @@ static int verify(const char *key, const char *dir, int want)
 static int start_agent(const char *dir, const char *const *extra)
 {
 	const char *argv[32] = { h_agent_path(), "--watch", H.watch, "--log-dir", dir,
-				 "--flush-interval-ms", FLUSH_MS };
-	size_t n = 7;
+				 "--flush-interval-ms", FLUSH_MS, "--run-dir", "none" };
+	size_t n = 9;
 
 	for (; extra && *extra && n < 30; extra++)
 		argv[n++] = *extra;

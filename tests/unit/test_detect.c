@@ -370,6 +370,48 @@ static void a_single_large_read_of_one_file(void **state)
 	assert_string_equal(x->got[0].first_path, "/srv/phi/dump.csv");
 }
 
+/* Each sweep reports and restarts the 64 MiB progress count: a large
+ * read may come in small reports. Its account's total decides. */
+static void a_large_read_in_small_reports_still_alerts(void **state)
+{
+	struct fx *x = *state;
+	struct pa_proc p = proc(100, -1, -1);
+	struct pa_det_obs o = { .proc = &p, .file_dev = 8, .file_ino = 42, .counts_file = true,
+				.path = "/srv/phi/dump.csv", .path_len = 17 };
+
+	only_scope(x, PA_DET_FILE, 60, 0, 256 * MiB);
+	for (uint64_t got = 0; got < 300 * MiB && x->n == 0; x->now += SEC / 10) {
+		o.now_ns = x->now;
+		o.bytes = MiB; /* 1 MiB a report, 10 a second */
+		got += MiB;
+		o.account_bytes = got;
+		pa_det_observe(&x->d, &o);
+	}
+	assert_int_equal(x->n, 1);
+	/* at most the first 64th went uncounted */
+	assert_true(x->got[0].bytes == 256 * MiB);
+}
+
+static void an_episode_after_an_end_has_its_own_totals(void **state)
+{
+	struct fx *x = *state;
+	struct pa_proc p = proc(100, -1, -1);
+	uint64_t ino = 1;
+
+	for (int i = 0; i < 100; i++)
+		open_file(x, &p, ino++);
+	x->now += 61 * SEC; /* a window after the alert, quiet... */
+	pa_det_tick(&x->d, x->now);
+	assert_int_equal(x->d.stats.ended, 1);
+	for (int i = 0; i < 100; i++) /* ...then another burst */
+		open_file(x, &p, ino++);
+	pa_det_finish(&x->d, x->now);
+	assert_int_equal(x->n, 4);
+	assert_int_equal(x->got[3].kind, PA_DET_END);
+	assert_int_equal(x->got[3].episode_files, 100);
+	assert_int_equal(x->got[3].first_ns, x->now);
+}
+
 static void many_small_files_make_no_file_subjects(void **state)
 {
 	struct fx *x = *state;
@@ -673,6 +715,8 @@ int main(void)
 		T(the_session_scope),
 		T(the_container_scope_only_for_containers),
 		T(a_single_large_read_of_one_file),
+		T(a_large_read_in_small_reports_still_alerts),
+		T(an_episode_after_an_end_has_its_own_totals),
 		T(many_small_files_make_no_file_subjects),
 		T(a_disabled_scope_stays_quiet),
 		T(detection_off_observes_nothing),
