@@ -107,7 +107,7 @@ static void load_config(struct pa_config *cfg, const struct pa_options *cli)
 int main(int argc, char **argv)
 {
 	static struct pa_options cli;
-	struct pa_config *cfg = calloc(1, sizeof(*cfg)); /* a reload retires it */
+	struct pa_config *cfg;
 	struct pa_agent *agent;
 	int rc;
 
@@ -117,6 +117,7 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	if (cli.init_key)
 		return pa_options_check(&cli) ? 2 : init_key(&cli);
+	cfg = calloc(1, sizeof(*cfg)); /* a reload retires it */
 	if (!cfg)
 		pa_fatal("out of memory");
 	load_config(cfg, &cli);
