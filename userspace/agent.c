@@ -250,17 +250,27 @@ static int on_event(void *ctx, void *data, size_t size)
 	return ++a->batch >= PA_BATCH_EVENTS ? -EAGAIN : 0;
 }
 
-/* Everything in the ring now, budget or not. */
+/* What is in the ring, within a bound: under a flood that outpaces the
+ * agent the ring never empties, and the loop (flushes, SIGTERM) must run. */
+#define PA_CONSUME_ALL_BATCHES 8
+
 static void consume_all(struct pa_agent *a)
 {
-	do
+	for (int i = 0; i < PA_CONSUME_ALL_BATCHES; i++) {
 		a->batch = 0;
-	while (ring_buffer__consume(a->rb) == -EAGAIN);
+		if (ring_buffer__consume(a->rb) != -EAGAIN)
+			return;
+	}
 }
 
+/* During a sweep or the discovery: one budgeted turn, to keep the ring
+ * from filling while the iterator runs. */
 static void drain(void *ctx)
 {
-	consume_all(ctx);
+	struct pa_agent *a = ctx;
+
+	a->batch = 0;
+	ring_buffer__consume(a->rb);
 }
 
 /* The sweep (bpf/sweep.bpf.h): missed closes, dead holders, idle reports,
@@ -800,6 +810,10 @@ void pa_agent_free(struct pa_agent *a)
 	pa_opens_free(&a->opens);
 	pa_alerts_free(a);
 	pa_enrich_free(&a->enrich);
+	/* the sinks first: they may hold strings of a retired config */
+	for (size_t i = 0; i < a->n_sinks; i++)
+		a->sinks[i]->ops->close(a->sinks[i]);
+	a->n_sinks = 0;
 	while (a->retired) {
 		struct pa_config *c = a->retired;
 
@@ -807,7 +821,5 @@ void pa_agent_free(struct pa_agent *a)
 		pa_config_free(c);
 		free(c);
 	}
-	for (size_t i = 0; i < a->n_sinks; i++)
-		a->sinks[i]->ops->close(a->sinks[i]);
 	pa_jw_free(&a->jw);
 }

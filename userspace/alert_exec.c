@@ -192,7 +192,8 @@ void pa_alert_exec_reap(struct pa_alert_exec *x, uint64_t now_ns)
 				x->succeeded++;
 			} else {
 				x->failed++;
-				pa_warn("--alert-exec %s (pid %d) %s %d", x->cmd, (int)x->kids[i].pid,
+				pa_warn("--alert-exec %s (pid %d) %s %d", x->cmd ? x->cmd : "(since unset)",
+					(int)x->kids[i].pid,
 					r > 0 && WIFSIGNALED(status) ? "was killed by signal"
 								     : "exited with status",
 					r > 0 && WIFSIGNALED(status) ? WTERMSIG(status)
@@ -208,8 +209,8 @@ void pa_alert_exec_reap(struct pa_alert_exec *x, uint64_t now_ns)
 			kill(x->kids[i].pid, SIGKILL);
 			waitpid(x->kids[i].pid, &status, 0);
 			x->timed_out++;
-			pa_warn("--alert-exec %s (pid %d) ran past its time limit: killed", x->cmd,
-				(int)x->kids[i].pid);
+			pa_warn("--alert-exec %s (pid %d) ran past its time limit: killed",
+				x->cmd ? x->cmd : "(since unset)", (int)x->kids[i].pid);
 			forget(x, i);
 			continue;
 		}

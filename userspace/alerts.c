@@ -91,10 +91,10 @@ void pa_alerts_read(struct pa_agent *a, const struct pa_read_event *ev,
 	struct pa_det_obs obs = { 0 };
 	uint64_t delta;
 
-	if (!a->alerts.cfg->enabled)
-		return;
+	/* accounts are followed even with detection off: turned on by a
+	 * reload, it must not count what was read before as read now */
 	delta = pa_det_account_delta(&a->alerts.det, ev->account_seq, ev->bytes, ev->final);
-	if (!delta)
+	if (!delta || !a->alerts.cfg->enabled)
 		return;
 	obs.now_ns = ev->hdr.ktime_ns ? ev->hdr.ktime_ns : pa_clock_boot_ns();
 	obs.proc = &ev->proc;
@@ -277,13 +277,29 @@ void pa_alerts_reconfigure(struct pa_agent *a, const struct pa_det_config *det)
 	struct pa_det_stats kept;
 	uint64_t next_id;
 
-	pa_det_finish_why(&a->alerts.det, pa_clock_boot_ns(), PA_DET_END_RELOAD);
-	kept = a->alerts.det.stats;
-	next_id = a->alerts.det.next_id; /* finding ids stay unique in the log */
-	pa_det_free(&a->alerts.det);
+	struct pa_detector *d = &a->alerts.det;
+	struct pa_det_account **acct;
+	size_t acct_cap, acct_n;
+
+	pa_det_finish_why(d, pa_clock_boot_ns(), PA_DET_END_RELOAD);
+	kept = d->stats;
+	next_id = d->next_id; /* finding ids stay unique in the log */
+	/* The read accounts carry over: each one's next report must count
+	 * only what was read since its last, or a reload would count a long
+	 * reader's whole history again. */
+	acct = d->acct;
+	acct_cap = d->acct_cap;
+	acct_n = d->acct_n;
+	d->acct = NULL;
+	d->acct_cap = d->acct_n = 0;
+	pa_det_free(d);
 	a->alerts.cfg = det;
-	if (pa_det_init(&a->alerts.det, det, on_finding, a))
+	if (pa_det_init(d, det, on_finding, a))
 		pa_fatal("bulk-read detection: out of memory");
+	free(d->acct);
+	d->acct = acct;
+	d->acct_cap = acct_cap;
+	d->acct_n = acct_n;
 	/* the counts run on across reloads (Stop record, status) */
 	a->alerts.det.stats = kept;
 	a->alerts.det.next_id = next_id;

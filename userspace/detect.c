@@ -657,6 +657,11 @@ static void observe_scope(struct pa_detector *d, enum pa_det_scope sc, const str
 		s->files_capped = false;
 		free(s->first_path);
 		s->first_path = NULL;
+		for (unsigned i = 0; i < PA_DET_SAMPLE_MAX; i++) { /* its own files only */
+			free(s->sample[i]);
+			s->sample[i] = NULL;
+		}
+		s->n_sample = s->sample_head = 0;
 	}
 	if (fkey && o->counts_file && (l->files || sc == PA_DET_FILE))
 		new_file = count_file(d, s, fkey, l->files);

@@ -52,13 +52,27 @@ struct changes {
 	size_t n_restart;
 };
 
-/* Watches: removed first, then added; an add that fails is undone by
- * restoring what was removed (the running set stays as it was). */
+/* Watches: the new ones added first, then the old ones removed, so that a
+ * failure (a directory gone, no file descriptors left) is undone by
+ * removing only what this reload added: removing cannot fail for want of
+ * resources, and the running set is left exactly as it was. */
 static int apply_watches(struct pa_agent *a, char (*want)[PATH_MAX], size_t n, struct changes *ch,
 			 char *err, size_t errlen)
 {
 	static char removed[PA_MAX_WATCHES][PATH_MAX];
 
+	for (size_t i = 0; i < n; i++) {
+		int rc = pa_watch_add(&a->watches, &a->bpf, want[i], err, errlen);
+
+		if (rc < 0) {
+			for (size_t k = 0; k < ch->n_added; k++)
+				pa_watch_remove(&a->watches, &a->bpf, ch->added[k]);
+			ch->n_added = 0;
+			return rc;
+		}
+		if (rc == 0)
+			ch->added[ch->n_added++] = want[i];
+	}
 	for (size_t i = 0; i < a->watches.n;) {
 		const char *p = a->watches.w[i]->path;
 
@@ -70,17 +84,6 @@ static int apply_watches(struct pa_agent *a, char (*want)[PATH_MAX], size_t n, s
 		ch->removed[ch->n_removed] = removed[ch->n_removed];
 		ch->n_removed++;
 		pa_watch_remove(&a->watches, &a->bpf, p);
-	}
-	for (size_t i = 0; i < n; i++) {
-		int rc = pa_watch_add(&a->watches, &a->bpf, want[i], err, errlen);
-
-		if (rc < 0) {
-			for (size_t k = 0; k < ch->n_removed; k++)
-				pa_watch_add(&a->watches, &a->bpf, ch->removed[k], NULL, 0);
-			return rc;
-		}
-		if (rc == 0)
-			ch->added[ch->n_added++] = want[i];
 	}
 	return 0;
 }
@@ -204,7 +207,9 @@ static void swap_in(struct pa_agent *a, struct pa_config *n, struct changes *ch)
 	else
 		a->alerts.det.cfg = a->alerts.cfg = &n->det;
 	a->alerts.dry_run = n->opt.detect_dry_run;
-	a->alerts.exec.cmd = n->opt.alert_exec;
+	a->alerts.exec.cmd = n->opt.alert_exec; /* its running children are still reaped */
+	if (n->opt.heartbeat_s != old->opt.heartbeat_s)
+		a->next_heartbeat_ns = pa_clock_boot_ns() + n->opt.heartbeat_s * 1000000000ull;
 	a->alerts.exec.timeout_ns = n->opt.alert_exec_timeout_s * 1000000000ull;
 	pa_verbose = n->opt.verbose;
 	a->config = n;

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -173,7 +174,8 @@ static void a_config_others_may_write_is_refused(void **state)
 
 /* ---- SIGHUP */
 
-static int open_loop(const char *dir, int seconds)
+/* Opens DIR/busy.txt for @seconds, @pause_us between opens; how many. */
+static int open_loop(const char *dir, int seconds, int pause_us)
 {
 	char path[PATH_MAX + 32];
 	struct timespec end, now;
@@ -189,7 +191,8 @@ static int open_loop(const char *dir, int seconds)
 			return -1;
 		close(fd);
 		n++;
-		usleep(500); /* a steady load, within what the harness keeps */
+		if (pause_us)
+			usleep((useconds_t)pause_us);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while (now.tv_sec < end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
 	return n;
@@ -216,7 +219,7 @@ static void sighup_under_load_loses_nothing_and_a_bad_config_changes_nothing(voi
 	assert_int_equal(pipe(pipefd), 0);
 	child = h_fork();
 	if (child == 0) {
-		int n = open_loop(H.watch, 4);
+		int n = open_loop(H.watch, 4, 500); /* steady, within what the harness keeps */
 
 		_exit(write(pipefd[1], &n, sizeof(n)) == sizeof(n) ? 0 : 1);
 	}
@@ -249,6 +252,87 @@ static void sighup_under_load_loses_nothing_and_a_bad_config_changes_nothing(voi
 				     "unmapped.errors"), "/nonexistent/dir"));
 	for (size_t i = 0; i < H.n; i++) /* every record number, in order */
 		assert_int_equal(h_int(H.rec[i], "metadata.sequence"), ++seq);
+}
+
+/* A reload that runs out of file descriptors halfway through its new
+ * watches (each holds one for itself and one for each ancestor) undoes what
+ * it added: the running watch set stays exactly as it was. */
+static void a_reload_that_fails_halfway_leaves_the_watches_as_they_were(void **state)
+{
+	char dirs[20][PATH_MAX], json[24 * PATH_MAX], p[PATH_MAX + 32], name[32];
+	const char *extra[] = { "--config", conf, NULL };
+	struct rlimit saved, low;
+	size_t len;
+
+	(void)state;
+	write_conf("{ \"heartbeat_interval\": 0 }\n");
+	len = (size_t)snprintf(json, sizeof(json), "{ \"watch\": [");
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "a/b/c/d/e/f/w%d", i);
+		make_dir(dirs[i], name);
+		len += (size_t)snprintf(json + len, sizeof(json) - len, "%s\"%s\"", i ? ", " : "",
+					dirs[i]);
+	}
+	snprintf(json + len, sizeof(json) - len, "], \"heartbeat_interval\": 0 }\n");
+	getrlimit(RLIMIT_NOFILE, &saved);
+	low = saved;
+	low.rlim_cur = 120; /* the agent's own, inherited */
+	setrlimit(RLIMIT_NOFILE, &low);
+	assert_int_equal(h_start_argv(&H, extra), 0);
+	setrlimit(RLIMIT_NOFILE, &saved);
+	write_conf(json);
+	kill(H.agent, SIGHUP);
+	assert_non_null(h_wait(&H, is_named, "Config Reload Failed", RECORD_MS));
+	touch_read(H.watch, "still.txt");
+	touch_read(dirs[0], "not.txt");
+	snprintf(p, sizeof(p), "%s/still.txt", H.watch);
+	assert_non_null(h_wait(&H, h_is_open_of, p, RECORD_MS));
+	assert_int_equal(h_stop(&H), 0);
+	snprintf(p, sizeof(p), "%s/not.txt", dirs[0]);
+	assert_null(h_wait(&H, h_is_open_of, p, 0));
+	assert_int_equal(h_count(&H, is_named, "Config Reloaded"), 0);
+}
+
+/* A flood of audited opens that outpaces the agent must not stall its
+ * loop: the state is rewritten during the flood and SIGTERM is obeyed. */
+static void a_flood_does_not_stall_the_loop(void **state)
+{
+	const char *extra[] = { "--run-dir", run_dir, NULL };
+	char status[PATH_MAX + 32], before[512] = "", now[512] = "";
+	struct timespec t0, t1;
+	pid_t flood;
+	int st;
+
+	(void)state;
+	touch_read(H.watch, "busy.txt");
+	assert_int_equal(h_start_argv(&H, extra), 0);
+	flood = h_fork();
+	if (flood == 0)
+		_exit(open_loop(H.watch, 10, 0) < 0);
+	snprintf(status, sizeof(status), "%s/status.json", run_dir);
+	h_sleep_ms(1500);
+	{
+		FILE *f = fopen(status, "r");
+
+		assert_non_null(f);
+		assert_non_null(fgets(before, sizeof(before), f));
+		fclose(f);
+	}
+	h_sleep_ms(4500);
+	{
+		FILE *f = fopen(status, "r");
+
+		assert_non_null(f);
+		assert_non_null(fgets(now, sizeof(now), f));
+		fclose(f);
+	}
+	assert_string_not_equal(before, now); /* "updated" moved on */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(h_stop(&H), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec <= 5);
+	kill(flood, SIGKILL);
+	waitpid(flood, &st, 0);
 }
 
 /* ---- the runtime directory */
@@ -317,6 +401,8 @@ int main(void)
 		T(a_config_error_names_file_line_and_key),
 		T(a_config_others_may_write_is_refused),
 		T(sighup_under_load_loses_nothing_and_a_bad_config_changes_nothing),
+		T(a_reload_that_fails_halfway_leaves_the_watches_as_they_were),
+		T(a_flood_does_not_stall_the_loop),
 		T(a_second_agent_is_refused_and_status_tells),
 		T(heartbeats_carry_the_sequence_to_the_log_and_syslog),
 	};

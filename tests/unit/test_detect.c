@@ -412,6 +412,25 @@ static void an_episode_after_an_end_has_its_own_totals(void **state)
 	assert_int_equal(x->got[3].first_ns, x->now);
 }
 
+/* A second episode's sample names its own files, none of the first's. */
+static void a_new_episode_names_only_its_own_files(void **state)
+{
+	struct fx *x = *state;
+	struct pa_proc p = proc(100, -1, -1);
+
+	for (uint64_t i = 1; i <= 100; i++)
+		open_file(x, &p, i);
+	x->now += 61 * SEC;
+	pa_det_tick(&x->d, x->now);
+	for (uint64_t i = 500; i < 600; i++)
+		open_file(x, &p, i);
+	assert_int_equal(x->n, 3);
+	assert_int_equal(x->got[2].kind, PA_DET_ALERT);
+	for (size_t i = 0; i < x->got[2].n_sample; i++)
+		assert_true(strcmp(x->got[2].sample[i], "/srv/phi/patients/500.txt") >= 0);
+	assert_string_equal(x->got[2].first_path, "/srv/phi/patients/500.txt");
+}
+
 static void many_small_files_make_no_file_subjects(void **state)
 {
 	struct fx *x = *state;
@@ -717,6 +736,7 @@ int main(void)
 		T(a_single_large_read_of_one_file),
 		T(a_large_read_in_small_reports_still_alerts),
 		T(an_episode_after_an_end_has_its_own_totals),
+		T(a_new_episode_names_only_its_own_files),
 		T(many_small_files_make_no_file_subjects),
 		T(a_disabled_scope_stays_quiet),
 		T(detection_off_observes_nothing),
