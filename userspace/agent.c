@@ -192,7 +192,32 @@ static void on_file_gone(struct pa_agent *a, const void *data, size_t size)
 		a->decode_errors++;
 		return;
 	}
-	pa_opens_del(&a->opens, ev->open_seq);
+	/* Not yet: a sweep can find the file released while its reader is
+	 * still exiting (its files closed, the process not yet dead), and end
+	 * that reader's account only at the next sweep. Its Read record must
+	 * still name the file: forgotten two sweeps on. */
+	if (a->n_gone_opens == PA_GONE_OPENS) { /* full: the oldest goes now */
+		pa_opens_del(&a->opens, a->gone_opens[a->gone_head].open_seq);
+		a->gone_head = (a->gone_head + 1) % PA_GONE_OPENS;
+		a->n_gone_opens--;
+	}
+	{
+		size_t tail = (a->gone_head + a->n_gone_opens) % PA_GONE_OPENS;
+
+		a->gone_opens[tail].open_seq = ev->open_seq;
+		a->gone_opens[tail].sweep = a->sweeps;
+		a->n_gone_opens++;
+	}
+}
+
+/* After a sweep: forget the opens released two sweeps ago or more. */
+static void forget_gone_opens(struct pa_agent *a)
+{
+	while (a->n_gone_opens && a->gone_opens[a->gone_head].sweep + 2 <= a->sweeps) {
+		pa_opens_del(&a->opens, a->gone_opens[a->gone_head].open_seq);
+		a->gone_head = (a->gone_head + 1) % PA_GONE_OPENS;
+		a->n_gone_opens--;
+	}
 }
 
 static void on_proc(struct pa_agent *a, const void *data, size_t size)
@@ -294,6 +319,7 @@ static void sweep(struct pa_agent *a)
 	a->n_exited -= exited;
 	took = pa_clock_boot_ns() - t0;
 	a->sweeps++;
+	forget_gone_opens(a);
 	a->sweep_ns_total += took;
 	if (took > a->sweep_ns_max)
 		a->sweep_ns_max = took;

@@ -30,6 +30,9 @@ struct ring_buffer;
  * (flushes, loss checks, episodes' ends): about 0.2 s of a flood. */
 #define PA_BATCH_EVENTS 16384
 
+/* Released opens whose path is kept until two more sweeps have run. */
+#define PA_GONE_OPENS 16384
+
 struct pa_agent {
 	const struct pa_options *opt;  /* &config->opt */
 	struct pa_config *config;      /* the settings in force */
@@ -73,6 +76,9 @@ struct pa_agent {
 	uint64_t next_tick_ns;
 	uint64_t batch;		       /* events handled this loop turn */
 	struct pa_opens opens;	       /* tracked opens, for read records */
+	/* released opens, forgotten two sweeps later (on_file_gone) */
+	struct { uint64_t open_seq, sweep; } gone_opens[PA_GONE_OPENS];
+	size_t gone_head, n_gone_opens; /* a ring */
 	uint64_t next_sweep_ns;
 	uint64_t resweep_ns;	       /* a second sweep after exits (0: none due) */
 	uint64_t sweeps, sweep_ns_total, sweep_ns_max; /* sweep cost, for Stop */
