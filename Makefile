@@ -12,7 +12,8 @@ ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 # Debian packages the build, the tests and the benchmarks use.
 DEB_PACKAGES := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
-                libcmocka-dev libssl-dev pkg-config gcc make e2fsprogs util-linux
+                libcmocka-dev libssl-dev pkg-config gcc make e2fsprogs util-linux \
+                rsyslog rsyslog-relp openssl
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 HARDEN     := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
@@ -161,3 +162,73 @@ $(BUILD)/bench/bench_search: tests/bench/bench_search.c tests/unit/recgen.h test
   $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/phiaudit | $(BUILD)/bench
 	$(CC) $(CPPFLAGS) -Itests/unit -O2 -g $(WARN) -o $@ $< $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) \
 	  -lz -lcrypto -lbpf -lelf -ljson-c
+
+# ---- install and packages (deploy/). `make install` takes DESTDIR and
+# PREFIX (default /usr/local); the configuration always goes to /etc, where
+# the agent looks for it, and an existing file there is never replaced.
+# `make deb` leaves $(BUILD)/phiaudit_VERSION_ARCH.deb; `make rpm-spec-check`
+# parses deploy/rpm/phiaudit.spec and builds it with rpmbuild (on Debian:
+# --nodeps, and the RHEL macros Debian lacks defined on the command line).
+DEB_PACKAGES += debhelper dpkg-dev systemd rpm yamllint libseccomp-dev
+PA_VERSION := $(shell sed -n 's/^\#define PA_PRODUCT_VERSION "\(.*\)"/\1/p' userspace/ocsf.h)
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+# What `make deb` and `make rpm-spec-check` package: the source tree as the
+# top level is fixed (no tests, .ci, build output).
+PKG_SRC    := bpf include userspace docs deploy Makefile README.md LICENSE
+DEB_TREE   := $(BUILD)/deb/phiaudit-$(PA_VERSION)
+RPM_TOP    := $(abspath $(BUILD))/rpm
+# The packaging tools run make again: without our command line and level.
+PKG_ENV    := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u DESTDIR -u PREFIX
+RPM_SHIMS  := --define '_unitdir /usr/lib/systemd/system' --define 'debug_package %{nil}' \
+              --define 'systemd_post() %{nil}' --define 'systemd_preun() %{nil}' \
+              --define 'systemd_postun() %{nil}' --define '__brp_strip_lto %{nil}'
+
+.PHONY: install deb rpm-spec-check
+install: $(BUILD)/phiauditd $(BUILD)/phiaudit
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/phiaudit/conf.d \
+	  $(DESTDIR)$(SYSCONFDIR)/default
+	install -m 0755 $(BUILD)/phiauditd $(DESTDIR)$(SBINDIR)/phiauditd
+	install -m 0755 $(BUILD)/phiaudit $(DESTDIR)$(BINDIR)/phiaudit
+	install -m 0644 docs/phiauditd.8 $(DESTDIR)$(MANDIR)/man8/phiauditd.8
+	install -m 0644 docs/phiaudit.1 $(DESTDIR)$(MANDIR)/man1/phiaudit.1
+	sed 's|/usr/sbin/phiauditd|$(SBINDIR)/phiauditd|' deploy/phiauditd.service \
+	  > $(DESTDIR)$(UNITDIR)/phiauditd.service.tmp
+	chmod 0644 $(DESTDIR)$(UNITDIR)/phiauditd.service.tmp
+	mv $(DESTDIR)$(UNITDIR)/phiauditd.service.tmp $(DESTDIR)$(UNITDIR)/phiauditd.service
+	@for f in phiaudit/phiaudit.conf:deploy/phiaudit.conf default/phiauditd:deploy/phiauditd.default; do \
+	  dst=$(DESTDIR)$(SYSCONFDIR)/$${f%%:*}; \
+	  if [ -e "$$dst" ]; then echo "install: $$dst exists, kept"; \
+	  else echo "install -m 0644 $${f#*:} $$dst"; install -m 0644 $${f#*:} "$$dst" || exit 1; fi; \
+	done
+
+deb: deps
+	@v=$$(dpkg-parsechangelog -l deploy/debian/changelog -S Version); [ "$$v" = "$(PA_VERSION)" ] || \
+	  { echo "deploy/debian/changelog is at $$v, the agent at $(PA_VERSION): add a changelog entry" >&2; exit 1; }
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_TREE)
+	tar -cf - $(PKG_SRC) | tar -xf - -C $(DEB_TREE)
+	cp -R deploy/debian $(DEB_TREE)/debian
+	cd $(DEB_TREE) && $(PKG_ENV) dpkg-buildpackage -us -uc -b -J
+	mv $(BUILD)/deb/phiaudit_$(PA_VERSION)_*.deb $(BUILD)/
+	@ls $(BUILD)/phiaudit_$(PA_VERSION)_*.deb
+
+rpm-spec-check: deps
+	rpmspec --parse $(RPM_SHIMS) deploy/rpm/phiaudit.spec > /dev/null
+	@v=$$(rpmspec -q --srpm --qf '%{VERSION}' $(RPM_SHIMS) deploy/rpm/phiaudit.spec); \
+	  [ "$$v" = "$(PA_VERSION)" ] || { echo "deploy/rpm/phiaudit.spec is at $$v," \
+	  "the agent at $(PA_VERSION): bump Version, add a %changelog entry" >&2; exit 1; }
+	rm -rf $(RPM_TOP)
+	mkdir -p $(RPM_TOP)/SOURCES
+	tar -czf $(RPM_TOP)/SOURCES/phiaudit-$(PA_VERSION).tar.gz \
+	  --transform 's,^,phiaudit-$(PA_VERSION)/,' $(PKG_SRC)
+	$(PKG_ENV) rpmbuild -bb --nodeps --define '_topdir $(RPM_TOP)' $(RPM_SHIMS) deploy/rpm/phiaudit.spec
+	@ls $(RPM_TOP)/RPMS/*/phiaudit-$(PA_VERSION)-*.rpm
+
+# The deploy test runs the agent under the unit's system call filter.
+$(SAN)/tests/integ_deploy: LIBS += -lseccomp
