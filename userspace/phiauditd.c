@@ -57,7 +57,8 @@ static void check_privileges(void)
 					  has_cap(d, 38 /* CAP_PERFMON */)))
 		return;
 	pa_fatal("needs root, or the capabilities CAP_BPF and CAP_PERFMON (plus "
-		 "CAP_SYS_RESOURCE, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE); run it with sudo");
+		 "CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE; and CAP_SYS_RESOURCE before Linux 5.11); "
+		 "run it with sudo, or as the phiauditd service");
 }
 
 static void check_btf(void)
