@@ -671,6 +671,16 @@ static void open_shipper(struct pa_agent *a)
 	a->sinks[a->n_sinks++] = a->shipper;
 }
 
+static bool shipper_pending(struct pa_agent *a)
+{
+	struct pa_syslog_stats ss;
+
+	if (!a->shipper)
+		return false;
+	pa_sink_syslog_stats(a->shipper, &ss);
+	return ss.pending > 0;
+}
+
 /* What --syslog had to drop (a receiver down longer than its queue holds)
  * becomes a record, in the log and, once it is back, in syslog too. */
 static void check_shipper(struct pa_agent *a)
@@ -779,7 +789,9 @@ int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 		int rc;
 
 		a->batch = 0;
-		rc = ring_buffer__poll(a->rb, 100);
+		/* records waiting for --syslog: come back soon to send more
+		 * (the socket takes a bufferful a turn) */
+		rc = ring_buffer__poll(a->rb, shipper_pending(a) ? 5 : 100);
 		if (rc < 0 && rc != -EINTR && rc != -EAGAIN) {
 			pa_warn("ring buffer poll: %s; stopping", strerror(-rc));
 			failed = 1;

@@ -95,7 +95,8 @@ const struct pa_option pa_option_table[] = {
 	  "where alerts go as syslog messages at LOG_ALERT (facility authpriv): unix:PATH, "
 	  "unix-stream:PATH, tcp:HOST:PORT, udp:HOST:PORT, or none", false },
 	{ "syslog", 0, PA_OPT_STRING, OFF(syslog), 0, 0, NULL, NULL, false, "TARGET",
-	  "also send every record to syslog (RFC 5424, facility authpriv): unix:PATH, "
+	  "also send every record to syslog (facility authpriv; RFC 5424, syslog(3)'s format on "
+	  "unix:PATH): unix:PATH, "
 	  "unix-stream:PATH, tcp:HOST:PORT, udp:HOST:PORT; never stalls the agent (bounded queue, "
 	  "what overflows is counted and recorded)", false },
 	{ "syslog-max-message", 0, PA_OPT_UINT, OFF(syslog_max_message), 480, 1048576, NULL, "8096",

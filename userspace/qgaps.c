@@ -183,8 +183,42 @@ void pa_qgaps_record(struct pa_qgaps *g, const struct pa_qrec *r)
 	}
 }
 
-/* Numbers go up by one. Going back is a new run after a crash, which gives
- * the numbers of the records lost with the unfinished member again. */
+/*
+ * Numbers that come late (a collector's file: records held in a relay's
+ * queue during an outage arrive after newer ones) fill the gap reported
+ * when they were missed: it shrinks, splits or goes.
+ */
+static void fill_gaps(struct pa_qgaps *g, const char *log_id, size_t idlen, uint64_t first,
+		      uint64_t last)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		struct pa_qgap *gap = &g->v[i];
+
+		if (gap->kind != PA_QGAP_SEQUENCE || strlen(gap->log_id) != idlen ||
+		    memcmp(gap->log_id, log_id, idlen) || last < gap->first_seq ||
+		    first > gap->last_seq)
+			continue;
+		if (first <= gap->first_seq && last >= gap->last_seq) {
+			g->v[i--] = g->v[--g->n]; /* filled */
+		} else if (first <= gap->first_seq) {
+			gap->first_seq = last + 1;
+		} else if (last >= gap->last_seq) {
+			gap->last_seq = first - 1;
+		} else { /* in the middle: two gaps */
+			struct pa_qgap rest = *gap;
+
+			gap->last_seq = first - 1;
+			rest.first_seq = last + 1;
+			gap = add(g, PA_QGAP_SEQUENCE, NULL, 0, 0);
+			if (gap)
+				*gap = rest;
+		}
+	}
+}
+
+/* Numbers go up by one. Going back is either late records (see fill_gaps)
+ * or a new run after a crash, which gives the numbers of the records lost
+ * with the unfinished member again: neither is a gap. */
 static void next_seq(struct pa_qgaps *g, const char *log_id, size_t idlen, uint64_t first,
 		     uint64_t last, int64_t ms)
 {
@@ -197,10 +231,16 @@ static void next_seq(struct pa_qgaps *g, const char *log_id, size_t idlen, uint6
 		st = *slot = calloc(1, sizeof(*st));
 	if (!st)
 		return;
+	if (!created && first <= st->last) {
+		fill_gaps(g, log_id, idlen, first, last);
+		return;
+	}
 	if (!created && first > st->last + 1 &&
 	    (gap = add(g, PA_QGAP_SEQUENCE, NULL, st->ms, ms))) {
 		gap->first_seq = st->last + 1;
 		gap->last_seq = first - 1;
+		snprintf(gap->log_id, sizeof(gap->log_id), "%.*s", (int)(idlen < 71 ? idlen : 71),
+			 log_id);
 	}
 	st->last = last;
 	st->ms = ms;

@@ -41,6 +41,7 @@ struct pa_qgap {
 	int64_t from_ms, to_ms; /* -1: unknown */
 	char host[64];
 	uint64_t first_seq, last_seq; /* sequence, write: the records missing */
+	char log_id[72];	      /* sequence: whose numbers */
 	char detail[160];	      /* loss: the counters that grew */
 };
 

@@ -453,6 +453,13 @@ static int conn_start(struct syslog_sink *y)
 	y->fd = socket(a->sa.ss_family, y->socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (y->fd < 0)
 		return conn_down(y, errno);
+	if (y->socktype == SOCK_STREAM) {
+		/* A unix stream takes ~200 KB by default: at one flush a loop
+		 * turn that is ~1 MB/s. The kernel caps this at wmem_max. */
+		int sndbuf = 4 << 20;
+
+		setsockopt(y->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	}
 	if (connect(y->fd, (const struct sockaddr *)&a->sa, a->len) == 0)
 		return conn_up(y);
 	if (errno != EINPROGRESS && errno != EINTR) /* EAGAIN: a unix listener's backlog is full */
@@ -582,6 +589,32 @@ static int syslog_flush(struct pa_sink *s)
 	return rc ? rc : send_queue(y);
 }
 
+/* At close: send what the receiver takes within PA_SYSLOG_CLOSE_MS,
+ * waiting for the socket to take more, but never longer: the agent is
+ * stopping, and every record is in its own log anyway. */
+#define PA_SYSLOG_CLOSE_MS 2000
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* the real clock: a test's may stand still */
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void drain_at_close(struct syslog_sink *y)
+{
+	int64_t until = mono_ms() + PA_SYSLOG_CLOSE_MS;
+
+	while (syslog_flush(&y->base) == -EAGAIN && y->fd >= 0 && y->state == SL_UP) {
+		int64_t left = until - mono_ms();
+		struct pollfd pfd = { .fd = y->fd, .events = POLLOUT };
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			break;
+	}
+}
+
 /* One last try, whatever the backoff says; what is still queued then is
  * lost, counted, and said on stderr since nobody can read the stats after. */
 static void syslog_close(struct pa_sink *s)
@@ -590,7 +623,7 @@ static void syslog_close(struct pa_sink *s)
 
 	if (y->state == SL_DOWN)
 		y->retry_at = INT64_MIN;
-	syslog_flush(s);
+	drain_at_close(y);
 	if (y->st.pending) {
 		s->write_errors += y->st.pending;
 		pa_warn("syslog %s: records not delivered at close: %llu", y->target,

@@ -629,6 +629,31 @@ static void test_gap_sequence_per_log_in_plain_lines(void **state)
 	pa_qgaps_free(&g);
 }
 
+/* A collector's file after an outage: the records its relay held arrive
+ * after newer ones, and fill the gap they seemed to leave. */
+static void test_gap_filled_by_late_records_is_no_gap(void **state)
+{
+	struct pa_qgaps g;
+
+	pa_qgaps_init(&g);
+	pa_qgaps_seq(&g, "aa", 2, 1, 10);
+	pa_qgaps_seq(&g, "aa", 2, 2, 11);
+	pa_qgaps_seq(&g, "aa", 2, 9, 12); /* 3..8 held back */
+	assert_int_equal(g.n, 1);
+	pa_qgaps_seq(&g, "aa", 2, 3, 13);
+	pa_qgaps_seq(&g, "aa", 2, 5, 14); /* 4 still missing, 6..8 too */
+	assert_int_equal(g.n, 2);
+	pa_qgaps_seq(&g, "aa", 2, 4, 15);
+	for (uint64_t q = 6; q <= 8; q++)
+		pa_qgaps_seq(&g, "aa", 2, q, 16);
+	assert_int_equal(g.n, 0);
+	pa_qgaps_seq(&g, "aa", 2, 11, 17); /* a real one, after */
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.v[0].first_seq, 10);
+	assert_int_equal(g.v[0].last_seq, 10);
+	pa_qgaps_free(&g);
+}
+
 static void test_gap_in_range_overlaps(void **state)
 {
 	struct pa_qgap gap = { .from_ms = 100, .to_ms = 200 };
@@ -678,6 +703,7 @@ int main(void)
 		T(test_gap_write_resumed_only_when_records_were_lost),
 		T(test_gap_sequence_from_seals_but_not_a_crash_repeat),
 		T(test_gap_sequence_per_log_in_plain_lines),
+		T(test_gap_filled_by_late_records_is_no_gap),
 		T(test_gap_in_range_overlaps),
 	};
 
