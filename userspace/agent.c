@@ -528,7 +528,10 @@ static void write_stop(struct pa_agent *a)
 	pa_jw_u64(&a->jw, "sweeps", a->sweeps);
 	pa_jw_u64(&a->jw, "sweep_us_mean", a->sweeps ? a->sweep_ns_total / a->sweeps / 1000 : 0);
 	pa_jw_u64(&a->jw, "sweep_us_max", a->sweep_ns_max / 1000);
-	pa_jw_u64(&a->jw, "opens_tracked_at_stop", a->opens.n);
+	/* released opens kept for late Read records are not tracked opens */
+	pa_jw_u64(&a->jw, "opens_tracked_at_stop",
+		  a->opens.n > a->n_gone_opens ? a->opens.n - a->n_gone_opens : 0);
+	pa_jw_u64(&a->jw, "opens_released_kept", a->n_gone_opens);
 	pa_jw_u64(&a->jw, "opens_table_bytes", a->opens.bytes + a->opens.cap * sizeof(void *));
 	pa_jw_obj_close(&a->jw);
 	/* What enrichment cost and missed: for tuning, and so a record
