@@ -85,6 +85,8 @@ __noinline int pa_scope_of(__u64 dp, __u64 mp, struct pa_scope_result *r)
 		__u64 key = (__u64)d;
 		struct pa_watch_val *w = bpf_map_lookup_elem(&pa_watches, &key);
 
+		if (w && (w->flags & PA_WATCH_EXCLUDED))
+			return 0; /* an excluded tree inside a watch: out */
 		if (w) {
 			r->scope = PA_SCOPE_IN;
 			r->watch_id = w->watch_id;

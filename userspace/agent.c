@@ -75,6 +75,8 @@ static void write_watches(struct pa_agent *a)
 		pa_jw_obj_open(&a->jw, NULL);
 		pa_jw_u64(&a->jw, "id", a->watches.w[i]->id);
 		pa_jw_str(&a->jw, "path", a->watches.w[i]->path);
+		if (a->watches.w[i]->excluded)
+			pa_jw_bool(&a->jw, "excluded", true);
 		if (a->watches.w[i]->deleted)
 			pa_jw_bool(&a->jw, "deleted", true);
 		pa_jw_obj_close(&a->jw);
@@ -82,7 +84,7 @@ static void write_watches(struct pa_agent *a)
 	pa_jw_arr_close(&a->jw);
 }
 
-/* The deepest watched directory holding @p, or NULL. */
+/* The deepest watched or excluded directory holding @p, or NULL. */
 static const struct pa_watch *innermost_watch(struct pa_agent *a, const struct pa_path *p)
 {
 	const struct pa_watch *best = NULL;
@@ -113,10 +115,10 @@ static void on_open(struct pa_agent *a, const void *data, size_t size)
 	 * prefix of its string; ".." later in the string can leave that tree
 	 * ("../../etc/shadow" from a cwd inside it), perhaps into another
 	 * watched one. Lexically, here, exact. */
-	if (w && (v.ev->path_flags & PA_PATH_FROM_USER) &&
-	    !pa_path_within(&a->path_host, w->path)) {
+	if (w && (v.ev->path_flags & PA_PATH_FROM_USER)) {
+		/* and below an exclusion, which holds no routes: left out */
 		w = innermost_watch(a, &a->path_host);
-		if (!w) {
+		if (!w || w->excluded) {
 			a->denied_outside++;
 			return;
 		}
@@ -736,10 +738,18 @@ int pa_agent_start(struct pa_agent *a, struct pa_config *cfg, const struct pa_op
 	pa_status_start(a);
 	if (pa_bpf_start(&a->bpf, opt, err, sizeof(err)))
 		pa_fatal("%s", err);
-	for (size_t i = 0; i < opt->n_watch; i++) {
-		rc = pa_watch_add(&a->watches, &a->bpf, opt->watch[i], err, sizeof(err));
+	for (size_t i = 0; i < opt->watch.n; i++) {
+		rc = pa_watch_add(&a->watches, &a->bpf, opt->watch.v[i], err, sizeof(err));
 		if (rc < 0)
 			pa_fatal("--watch %s", err);
+	}
+	for (size_t i = 0; i < opt->exclude.n; i++) {
+		rc = pa_watch_exclude(&a->watches, &a->bpf, opt->exclude.v[i], err, sizeof(err));
+		if (rc < 0)
+			pa_fatal("--exclude %s", err);
+		if (rc > 0)
+			pa_fatal("--exclude %s: also watched: a directory is one or the other",
+				 opt->exclude.v[i]);
 	}
 	/* Last: a bad --watch leaves no empty log file behind. */
 	if (strcmp(opt->log_dir, "none"))

@@ -78,6 +78,7 @@ static void print_text(FILE *out, struct json_object *st, bool running, int pid)
 	fprintf(out, "%-14s %s, hook %s, config %s\n", "version:", str(st, "version"),
 		str(st, "hook"), str(st, "config"));
 	print_list(out, "watching:", st, "watches");
+	print_list(out, "excluded:", st, "excluded");
 	print_list(out, "WARNING:", st, "warnings");
 	fprintf(out, "%-14s %lld events, %lld records, %lld lost\n", "counts:",
 		(long long)num(st, "events_received"), (long long)num(st, "records_written"),

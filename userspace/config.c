@@ -25,11 +25,12 @@ static void *field(struct pa_options *o, const struct pa_option *opt)
 	return (char *)o + opt->offset;
 }
 
-static int read_watches(struct pa_conf *c, struct json_object *root, struct pa_options *o)
+static int read_paths(struct pa_conf *c, struct json_object *root, const char *key,
+		      struct pa_pathlist *l)
 {
 	struct json_object *arr = NULL;
 
-	if (pa_conf_array(c, root, "watch", &arr) < 0)
+	if (pa_conf_array(c, root, key, &arr) < 0)
 		return -EINVAL;
 	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
 		struct json_object *el = json_object_array_get_idx(arr, i);
@@ -39,9 +40,9 @@ static int read_watches(struct pa_conf *c, struct json_object *root, struct pa_o
 			return -EINVAL;
 		if (path[0] != '/')
 			return pa_conf_error(c, el, "\"%s\" is not an absolute path", path);
-		if (o->n_watch >= PA_MAX_CLI_WATCHES)
+		if (l->n >= PA_MAX_CLI_WATCHES)
 			return pa_conf_error(c, el, "at most %d directories", PA_MAX_CLI_WATCHES);
-		o->watch[o->n_watch++] = path;
+		l->v[l->n++] = path;
 	}
 	return 0;
 }
@@ -73,7 +74,7 @@ static int read_option(struct pa_conf *c, struct json_object *root, const struct
 	pa_config_key(opt, key, sizeof(key));
 	switch (opt->type) {
 	case PA_OPT_PATH_LIST:
-		return read_watches(c, root, o);
+		return read_paths(c, root, key, (struct pa_pathlist *)field(o, opt));
 	case PA_OPT_STRING:
 		rc = pa_conf_string(c, root, key, (const char **)field(o, opt));
 		return rc < 0 ? rc : 0;
@@ -135,10 +136,15 @@ static void apply_cli(struct pa_options *o, const struct pa_options *cli)
 		if (!(cli->cli_set & (1ull << i)))
 			continue;
 		switch (opt->type) {
-		case PA_OPT_PATH_LIST:
-			for (size_t w = 0; w < cli->n_watch && o->n_watch < PA_MAX_CLI_WATCHES; w++)
-				o->watch[o->n_watch++] = cli->watch[w];
+		case PA_OPT_PATH_LIST: {
+			struct pa_pathlist *l = field(o, opt);
+			const struct pa_pathlist *from =
+				(const void *)((const char *)cli + opt->offset);
+
+			for (size_t w = 0; w < from->n && l->n < PA_MAX_CLI_WATCHES; w++)
+				l->v[l->n++] = from->v[w];
 			break;
+		}
 		case PA_OPT_STRING:
 			*(const char **)field(o, opt) = *(const char *const *)((const char *)cli +
 									opt->offset);
@@ -238,11 +244,14 @@ static struct json_object *option_json(const struct pa_options *o, const struct 
 	struct json_object *arr;
 
 	switch (opt->type) {
-	case PA_OPT_PATH_LIST:
+	case PA_OPT_PATH_LIST: {
+		const struct pa_pathlist *l = f;
+
 		arr = json_object_new_array();
-		for (size_t i = 0; i < o->n_watch; i++)
-			json_object_array_add(arr, json_object_new_string(o->watch[i]));
+		for (size_t i = 0; i < l->n; i++)
+			json_object_array_add(arr, json_object_new_string(l->v[i]));
 		return arr;
+	}
 	case PA_OPT_STRING:
 		return *(const char *const *)f ? json_object_new_string(*(const char *const *)f)
 					       : NULL;

@@ -19,6 +19,9 @@ static const char *const hook_choices[] = { "auto", "tp_btf", "raw_tp", "tracepo
 const struct pa_option pa_option_table[] = {
 	{ "watch", 'w', PA_OPT_PATH_LIST, OFF(watch), 0, 0, NULL, NULL, true, "DIR",
 	  "audit every open below DIR (any depth); repeat for more directories", false },
+	{ "exclude", 'x', PA_OPT_PATH_LIST, OFF(exclude), 0, 0, NULL, NULL, true, "DIR",
+	  "leave out the tree of DIR, a directory below a --watch (scratch space, caches): its "
+	  "opens and reads are not audited; repeat for more", false },
 	{ "log-dir", 'd', PA_OPT_STRING, OFF(log_dir), 0, 0, NULL, "/var/log/phiaudit", false, "DIR",
 	  "the audit log: gzip files, one member a flush interval, sealed in a hash chain "
 	  "(run --init-key once first); 'none' for no log store (then --jsonl is needed)", false },
@@ -154,8 +157,10 @@ int pa_option_set(struct pa_options *o, const struct pa_option *opt, const char 
 	char *base = (char *)o + opt->offset;
 
 	switch (opt->type) {
-	case PA_OPT_PATH_LIST:
-		if (o->n_watch >= PA_MAX_CLI_WATCHES) {
+	case PA_OPT_PATH_LIST: {
+		struct pa_pathlist *l = (struct pa_pathlist *)base;
+
+		if (l->n >= PA_MAX_CLI_WATCHES) {
 			snprintf(err, errlen, "--%s: at most %d directories", opt->name,
 				 PA_MAX_CLI_WATCHES);
 			return -1;
@@ -164,8 +169,9 @@ int pa_option_set(struct pa_options *o, const struct pa_option *opt, const char 
 			snprintf(err, errlen, "--%s: empty path", opt->name);
 			return -1;
 		}
-		o->watch[o->n_watch++] = value;
+		l->v[l->n++] = value;
 		return 0;
+	}
 	case PA_OPT_STRING:
 		if (!*value) {
 			snprintf(err, errlen, "--%s: empty value", opt->name);

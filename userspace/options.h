@@ -21,9 +21,15 @@ enum pa_hook_backend {
 	PA_HOOK_TRACEPOINT,
 };
 
+/* A repeatable path option (--watch, --exclude). */
+struct pa_pathlist {
+	const char *v[PA_MAX_CLI_WATCHES];
+	size_t n;
+};
+
 struct pa_options {
-	const char *watch[PA_MAX_CLI_WATCHES];
-	size_t n_watch;
+	struct pa_pathlist watch;   /* audited trees */
+	struct pa_pathlist exclude; /* trees inside them left out */
 	const char *jsonl;	  /* path, "-" for stdout, or NULL */
 	const char *log_dir;	  /* the log store, or "none" */
 	const char *log_group;	  /* NULL: root's */

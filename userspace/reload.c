@@ -18,51 +18,96 @@
 #include "clock.h"
 #include "log.h"
 
-/* The canonical paths of @o's watches, as the watch set keeps them; 0,
- * or -1 with the first that is not a directory in @err. */
-static int canonical_watches(const struct pa_options *o, char (*out)[PATH_MAX], char *err,
-			     size_t errlen)
+/* The canonical paths of @o's watches, then of its exclusions, as the
+ * watch set keeps them; 0, or -1 with the first that is not a directory. */
+static int canonical_entry(const char *path, char *out, const char *what, char *err,
+			   size_t errlen)
 {
 	struct stat st;
 
-	for (size_t i = 0; i < o->n_watch; i++) {
-		errno = 0;
-		if (!realpath(o->watch[i], out[i]) || stat(out[i], &st) || !S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "watch %s: %s", o->watch[i],
-				 errno ? strerror(errno) : "not a directory");
-			return -1;
-		}
+	errno = 0;
+	if (!realpath(path, out) || stat(out, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s %s: %s", what, path,
+			 errno ? strerror(errno) : "not a directory");
+		return -1;
 	}
 	return 0;
 }
 
-static bool in_list(char (*list)[PATH_MAX], size_t n, const char *path)
+static int canonical_watches(const struct pa_options *o, char (*out)[PATH_MAX], char *err,
+			     size_t errlen)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(list[i], path))
+	for (size_t i = 0; i < o->watch.n; i++)
+		if (canonical_entry(o->watch.v[i], out[i], "watch", err, errlen))
+			return -1;
+	for (size_t i = 0; i < o->exclude.n; i++)
+		if (canonical_entry(o->exclude.v[i], out[o->watch.n + i], "exclude", err, errlen))
+			return -1;
+	return 0;
+}
+
+/* The wanted set: want[0..n_watch) watches, want[n_watch..n) exclusions. */
+struct wanted {
+	char (*path)[PATH_MAX];
+	size_t n_watch, n;
+};
+
+static bool wanted_has(const struct wanted *w, const char *path, bool excluded)
+{
+	for (size_t i = excluded ? w->n_watch : 0; i < (excluded ? w->n : w->n_watch); i++)
+		if (!strcmp(w->path[i], path))
 			return true;
 	return false;
 }
 
 struct changes {
-	const char *added[PA_MAX_CLI_WATCHES], *removed[PA_MAX_WATCHES];
+	const char *added[2 * PA_MAX_CLI_WATCHES], *removed[PA_MAX_WATCHES];
 	size_t n_added, n_removed;
 	bool detection;
 	const char *restart[64]; /* options that change only at a restart */
 	size_t n_restart;
 };
 
-/* Watches: the new ones added first, then the old ones removed, so that a
- * failure (a directory gone, no file descriptors left) is undone by
- * removing only what this reload added: removing cannot fail for want of
- * resources, and the running set is left exactly as it was. */
-static int apply_watches(struct pa_agent *a, char (*want)[PATH_MAX], size_t n, struct changes *ch,
+static char removed_paths[PA_MAX_WATCHES][PATH_MAX];
+
+static void remove_entry(struct pa_agent *a, const char *path, struct changes *ch)
+{
+	snprintf(removed_paths[ch->n_removed], PATH_MAX, "%s", path);
+	ch->removed[ch->n_removed] = removed_paths[ch->n_removed];
+	ch->n_removed++;
+	pa_watch_remove(&a->watches, &a->bpf, removed_paths[ch->n_removed - 1]);
+}
+
+/* Remove what is not wanted as it is: @mismatched only the entries wanted
+ * as the other kind (a watch now excluded, or the reverse), else the rest. */
+static void remove_unwanted(struct pa_agent *a, const struct wanted *w, bool mismatched,
+			    struct changes *ch)
+{
+	for (size_t i = 0; i < a->watches.n;) {
+		const struct pa_watch *e = a->watches.w[i];
+		bool keep = wanted_has(w, e->path, e->excluded);
+
+		if (keep || (mismatched && !wanted_has(w, e->path, !e->excluded))) {
+			i++;
+			continue;
+		}
+		remove_entry(a, e->path, ch);
+	}
+}
+
+/* Watches and exclusions: the new ones added first, then the old ones
+ * removed, so that a failure (a directory gone, no file descriptors left)
+ * is undone by removing only what this reload added: removing cannot fail
+ * for want of resources, and the running set is left as it was. (An entry
+ * that changes kind is removed first: that one is not put back.) */
+static int apply_watches(struct pa_agent *a, const struct wanted *w, struct changes *ch,
 			 char *err, size_t errlen)
 {
-	static char removed[PA_MAX_WATCHES][PATH_MAX];
-
-	for (size_t i = 0; i < n; i++) {
-		int rc = pa_watch_add(&a->watches, &a->bpf, want[i], err, errlen);
+	remove_unwanted(a, w, true, ch);
+	for (size_t i = 0; i < w->n; i++) {
+		bool excl = i >= w->n_watch;
+		int rc = excl ? pa_watch_exclude(&a->watches, &a->bpf, w->path[i], err, errlen)
+			      : pa_watch_add(&a->watches, &a->bpf, w->path[i], err, errlen);
 
 		if (rc < 0) {
 			for (size_t k = 0; k < ch->n_added; k++)
@@ -71,20 +116,9 @@ static int apply_watches(struct pa_agent *a, char (*want)[PATH_MAX], size_t n, s
 			return rc;
 		}
 		if (rc == 0)
-			ch->added[ch->n_added++] = want[i];
+			ch->added[ch->n_added++] = w->path[i];
 	}
-	for (size_t i = 0; i < a->watches.n;) {
-		const char *p = a->watches.w[i]->path;
-
-		if (in_list(want, n, p)) {
-			i++;
-			continue;
-		}
-		snprintf(removed[ch->n_removed], PATH_MAX, "%s", p);
-		ch->removed[ch->n_removed] = removed[ch->n_removed];
-		ch->n_removed++;
-		pa_watch_remove(&a->watches, &a->bpf, p);
-	}
+	remove_unwanted(a, w, false, ch);
 	return 0;
 }
 
@@ -174,6 +208,8 @@ static void record_success(struct pa_agent *a, const struct changes *ch)
 		ch->n_restart ? "; some settings change only at a restart (see the record)" : "");
 	pa_agent_record_begin(a, PA_AGENT_OTHER, "Config Reloaded", "SIGHUP: config reloaded");
 	pa_jw_str(&a->jw, "config", a->config->main_path);
+	/* watched and excluded directories alike (the Watch Set in the Start
+	 * record and status say which is which) */
 	write_list(&a->jw, "watches_added", ch->added, ch->n_added);
 	write_list(&a->jw, "watches_removed", ch->removed, ch->n_removed);
 	pa_jw_bool(&a->jw, "detection_changed", ch->detection);
@@ -222,7 +258,8 @@ static void swap_in(struct pa_agent *a, struct pa_config *n, struct changes *ch)
 
 void pa_agent_reload(struct pa_agent *a)
 {
-	static char want[PA_MAX_CLI_WATCHES][PATH_MAX];
+	static char want[2 * PA_MAX_CLI_WATCHES][PATH_MAX];
+	struct wanted w = { .path = want };
 	struct pa_config *n = calloc(1, sizeof(*n));
 	struct changes ch = { 0 };
 	char err[8192];
@@ -232,7 +269,8 @@ void pa_agent_reload(struct pa_agent *a)
 		return;
 	}
 	if (pa_config_load(n, a->cli, err, sizeof(err)) || validate(n, want, err, sizeof(err)) ||
-	    apply_watches(a, want, n->opt.n_watch, &ch, err, sizeof(err))) {
+	    (w.n_watch = n->opt.watch.n, w.n = w.n_watch + n->opt.exclude.n,
+	     apply_watches(a, &w, &ch, err, sizeof(err)))) {
 		record_failure(a, err);
 		pa_config_free(n);
 		free(n);

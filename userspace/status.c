@@ -126,10 +126,13 @@ static void write_status_body(struct pa_jw *w, struct pa_agent *a, bool running)
 	pa_jw_str(w, "updated", iso);
 	pa_jw_str(w, "hook", pa_hook_name(a->bpf.backend));
 	pa_jw_str(w, "config", a->config->main_path);
-	pa_jw_arr_open(w, "watches");
-	for (size_t i = 0; i < a->watches.n; i++)
-		pa_jw_str(w, NULL, a->watches.w[i]->path);
-	pa_jw_arr_close(w);
+	for (int excl = 0; excl < 2; excl++) {
+		pa_jw_arr_open(w, excl ? "excluded" : "watches");
+		for (size_t i = 0; i < a->watches.n; i++)
+			if (a->watches.w[i]->excluded == excl)
+				pa_jw_str(w, NULL, a->watches.w[i]->path);
+		pa_jw_arr_close(w);
+	}
 	pa_jw_arr_open(w, "warnings");
 	if (!a->watches.n)
 		pa_jw_str(w, NULL, "nothing is watched: every open is ignored");

@@ -117,7 +117,8 @@ static void uninstall_routes(struct pa_watch *w, struct pa_bpf *b)
 
 static int install(struct pa_watch *w, struct pa_bpf *b)
 {
-	struct pa_watch_val val = { .watch_id = w->id };
+	struct pa_watch_val val = { .watch_id = w->id,
+				    .flags = w->excluded ? PA_WATCH_EXCLUDED : 0 };
 	uint32_t sbref = 0;
 	int sbfd = pa_bpf_map_fd(b, "sbs");
 
@@ -149,7 +150,7 @@ static void uninstall(struct pa_watch *w, struct pa_bpf *b)
 	uninstall_routes(w, b);
 }
 
-static struct pa_watch *open_watch(const char *path, char *err, size_t errlen)
+static struct pa_watch *open_watch(const char *path, bool routes, char *err, size_t errlen)
 {
 	struct pa_watch *w = calloc(1, sizeof(*w));
 	char real[PATH_MAX];
@@ -175,26 +176,29 @@ static struct pa_watch *open_watch(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
-	open_ancestors(w);
+	if (routes) /* an exclusion needs none: see pa_watch_exclude */
+		open_ancestors(w);
 	return w;
 fail:
 	free_watch(w);
 	return NULL;
 }
 
-int pa_watch_add(struct pa_watchset *ws, struct pa_bpf *b, const char *path, char *err,
-		 size_t errlen)
+static int add_entry(struct pa_watchset *ws, struct pa_bpf *b, const char *path, bool excluded,
+		     char *err, size_t errlen)
 {
 	struct pa_watch *w;
 	int rc;
 
 	if (ws->n >= PA_MAX_WATCHES) {
-		snprintf(err, errlen, "%s: at most %d watched directories", path, PA_MAX_WATCHES);
+		snprintf(err, errlen, "%s: at most %d watched and excluded directories", path,
+			 PA_MAX_WATCHES);
 		return -ENOSPC;
 	}
-	w = open_watch(path, err, errlen);
+	w = open_watch(path, !excluded, err, errlen);
 	if (!w)
 		return -EINVAL;
+	w->excluded = excluded;
 	rc = identify(w, b, err, errlen);
 	for (size_t i = 0; !rc && i < ws->n; i++) {
 		if (ws->w[i]->dentry == w->dentry) {
@@ -229,6 +233,18 @@ static void remember_gone(struct pa_watchset *ws, const struct pa_watch *w)
 	g->path = path;
 	g->fd = -1;
 	g->deleted = true;
+}
+
+int pa_watch_add(struct pa_watchset *ws, struct pa_bpf *b, const char *path, char *err,
+		 size_t errlen)
+{
+	return add_entry(ws, b, path, false, err, errlen);
+}
+
+int pa_watch_exclude(struct pa_watchset *ws, struct pa_bpf *b, const char *path, char *err,
+		     size_t errlen)
+{
+	return add_entry(ws, b, path, true, err, errlen);
 }
 
 int pa_watch_remove(struct pa_watchset *ws, struct pa_bpf *b, const char *path)
@@ -282,6 +298,8 @@ static void reroute(struct pa_watch *w, struct pa_bpf *b, char *new_path)
 	close_ancestors(w);
 	free(w->path);
 	w->path = new_path;
+	if (w->excluded)
+		return; /* no routes: see pa_watch_exclude */
 	open_ancestors(w);
 	if (identify(w, b, err, sizeof(err)))
 		pa_warn("%s: denied-open routes not rebuilt: %s", w->path, err);

@@ -23,6 +23,7 @@ struct pa_watch {
 	int fd;		     /* O_PATH, pins the dentry */
 	uint64_t dentry, sb;
 	bool deleted;	     /* rmdir'ed while watched: nothing more can open */
+	bool excluded;	     /* an exclusion: its tree is not audited */
 	size_t n_anc;	     /* ancestors held for denied-open routes */
 	int anc_fd[PA_WATCH_MAX_ANCESTORS];
 	uint32_t anc_depth[PA_WATCH_MAX_ANCESTORS];
@@ -46,7 +47,13 @@ struct pa_watchset {
  * (returns 1). */
 int pa_watch_add(struct pa_watchset *ws, struct pa_bpf *b, const char *path, char *err,
 		 size_t errlen);
-/* 0, or -ENOENT when the path is not watched. */
+/* An exclusion (see PA_WATCH_EXCLUDED): like pa_watch_add, for a directory
+ * below a watch whose tree is then left out. It holds no ancestors: a denied
+ * open below it is left out by the agent, lexically (its path is the
+ * user's string). 1: already there (as a watch or an exclusion). */
+int pa_watch_exclude(struct pa_watchset *ws, struct pa_bpf *b, const char *path, char *err,
+		     size_t errlen);
+/* 0, or -ENOENT when the path is not watched (nor excluded). */
 int pa_watch_remove(struct pa_watchset *ws, struct pa_bpf *b, const char *path);
 /* A watch by id, a removed one included (then ->deleted is set and only
  * id and path are valid). */

@@ -331,8 +331,12 @@ _Static_assert(sizeof(struct pa_proc_event) == 56 + 256 + PA_TTY_LEN + PA_EXE_LE
 /* pa_watches: value for a watched directory's dentry. */
 struct pa_watch_val {
 	__u32 watch_id;
-	__u32 pad;
+	__u32 flags;	/* PA_WATCH_* */
 };
+
+/* An exclusion: a directory below a watch whose tree is not audited. The
+ * walk stops at the innermost entry it meets: this one says "out". */
+#define PA_WATCH_EXCLUDED (1u << 0)
 
 /*
  * pa_routes key: a directory that is an ancestor of a watched directory,

@@ -335,6 +335,45 @@ static void a_flood_does_not_stall_the_loop(void **state)
 	waitpid(flood, &st, 0);
 }
 
+/* ---- exclusions */
+
+/* Opens in an excluded tree make no record; beside it they do. The
+ * excluded open comes first, from the same thread: once the sentinel's
+ * record is in, the other's would be too. A reload can add an exclusion. */
+static void an_excluded_tree_is_not_audited_and_a_reload_can_exclude_more(void **state)
+{
+	char tmp[PATH_MAX], cache[PATH_MAX], json[2 * PATH_MAX + 64], p[PATH_MAX + 32];
+	const char *extra[] = { "--config", conf, "--exclude", tmp, NULL };
+
+	(void)state;
+	h_path(tmp, H.watch, "tmp");
+	h_path(cache, H.watch, "cache");
+	h_mkdirs(tmp);
+	h_mkdirs(cache);
+	write_conf("{ \"heartbeat_interval\": 0 }\n");
+	assert_int_equal(h_start_argv(&H, extra), 0);
+	touch_read(tmp, "scratch.txt");
+	touch_read(H.watch, "sentinel1.txt");
+	snprintf(p, sizeof(p), "%s/sentinel1.txt", H.watch);
+	assert_non_null(h_wait(&H, h_is_open_of, p, RECORD_MS));
+	snprintf(p, sizeof(p), "%s/scratch.txt", tmp);
+	assert_null(h_wait(&H, h_is_open_of, p, 0));
+	snprintf(json, sizeof(json), "{ \"exclude\": [\"%s\"], \"heartbeat_interval\": 0 }\n",
+		 cache);
+	write_conf(json);
+	kill(H.agent, SIGHUP);
+	assert_non_null(h_wait(&H, is_named, "Config Reloaded", RECORD_MS));
+	touch_read(cache, "cached.txt");
+	touch_read(tmp, "scratch2.txt"); /* the flag's exclusion stays */
+	touch_read(H.watch, "sentinel2.txt");
+	snprintf(p, sizeof(p), "%s/sentinel2.txt", H.watch);
+	assert_non_null(h_wait(&H, h_is_open_of, p, RECORD_MS));
+	snprintf(p, sizeof(p), "%s/cached.txt", cache);
+	assert_null(h_wait(&H, h_is_open_of, p, 0));
+	snprintf(p, sizeof(p), "%s/scratch2.txt", tmp);
+	assert_null(h_wait(&H, h_is_open_of, p, 0));
+}
+
 /* ---- the runtime directory */
 
 static void a_second_agent_is_refused_and_status_tells(void **state)
@@ -402,6 +441,7 @@ int main(void)
 		T(a_config_others_may_write_is_refused),
 		T(sighup_under_load_loses_nothing_and_a_bad_config_changes_nothing),
 		T(a_reload_that_fails_halfway_leaves_the_watches_as_they_were),
+		T(an_excluded_tree_is_not_audited_and_a_reload_can_exclude_more),
 		T(a_flood_does_not_stall_the_loop),
 		T(a_second_agent_is_refused_and_status_tells),
 		T(heartbeats_carry_the_sequence_to_the_log_and_syslog),

@@ -114,7 +114,7 @@ static void test_defaults_are_the_documented_values(void **state)
 
 	memset(&o, 0xa5, sizeof(o));
 	pa_options_defaults(&o);
-	assert_int_equal(o.n_watch, 0);
+	assert_int_equal(o.watch.n, 0);
 	assert_null(o.jsonl);
 	assert_string_equal(o.log_dir, "/var/log/phiaudit");
 	assert_int_equal(o.flush_interval_ms, 1000);
@@ -153,9 +153,9 @@ static void test_watch_repeats_in_order(void **state)
 
 	PARSE(r, "--watch", "/srv/phi", "--watch", "/var/lib/ehr");
 	assert_int_equal(r->rc, 0);
-	assert_int_equal(r->o.n_watch, 2);
-	assert_string_equal(r->o.watch[0], "/srv/phi");
-	assert_string_equal(r->o.watch[1], "/var/lib/ehr");
+	assert_int_equal(r->o.watch.n, 2);
+	assert_string_equal(r->o.watch.v[0], "/srv/phi");
+	assert_string_equal(r->o.watch.v[1], "/var/lib/ehr");
 }
 
 static void test_watch_short_form_and_equals_form(void **state)
@@ -164,10 +164,10 @@ static void test_watch_short_form_and_equals_form(void **state)
 
 	PARSE(r, "-w", "/a", "-w/b", "--watch=/c");
 	assert_int_equal(r->rc, 0);
-	assert_int_equal(r->o.n_watch, 3);
-	assert_string_equal(r->o.watch[0], "/a");
-	assert_string_equal(r->o.watch[1], "/b");
-	assert_string_equal(r->o.watch[2], "/c");
+	assert_int_equal(r->o.watch.n, 3);
+	assert_string_equal(r->o.watch.v[0], "/a");
+	assert_string_equal(r->o.watch.v[1], "/b");
+	assert_string_equal(r->o.watch.v[2], "/c");
 }
 
 static void test_jsonl_short_form_sets_the_path(void **state)
@@ -384,7 +384,7 @@ static void test_option_set_refuses_more_than_max_watches(void **state)
 	assert_int_equal(pa_option_set(&o, option("watch"), "/d", err, sizeof(err)), -1);
 	assert_contains(err, "--watch");
 	assert_contains(err, "256");
-	assert_int_equal(o.n_watch, PA_MAX_CLI_WATCHES);
+	assert_int_equal(o.watch.n, PA_MAX_CLI_WATCHES);
 }
 
 static void test_option_set_enum_error_fits_small_buffer(void **state)
