@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,16 +27,16 @@ static int take_lock(struct pa_runstate *rs, const char *dir, char *err, size_t 
 		snprintf(err, errlen, "%s/%s: %s", dir, PA_RUN_PID, strerror(errno));
 		return -errno;
 	}
-	if (flock(rs->lockfd, LOCK_EX | LOCK_NB)) {
+	if (fcntl(rs->lockfd, F_OFD_SETLK, &(struct flock){ .l_type = F_WRLCK })) {
 		int e = errno;
 
-		if (e == EWOULDBLOCK) {
+		if (e == EAGAIN || e == EACCES) {
 			snprintf(err, errlen, "another phiauditd is running (pid %d; %s/%s is locked): "
 				 "stop it first, or give this one another --run-dir and --log-dir",
 				 (int)read_pid(rs->lockfd), dir, PA_RUN_PID);
 			return -EBUSY;
 		}
-		snprintf(err, errlen, "%s/%s: flock: %s", dir, PA_RUN_PID, strerror(e));
+		snprintf(err, errlen, "%s/%s: lock: %s", dir, PA_RUN_PID, strerror(e));
 		return -e;
 	}
 	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
@@ -93,7 +92,7 @@ int pa_runstate_put(struct pa_runstate *rs, const char *name, const char *buf, s
 void pa_runstate_close(struct pa_runstate *rs)
 {
 	if (rs->lockfd >= 0)
-		close(rs->lockfd); /* releases the flock */
+		close(rs->lockfd); /* releases the lock */
 	if (rs->dirfd >= 0)
 		close(rs->dirfd);
 	rs->dirfd = rs->lockfd = -1;
@@ -108,11 +107,12 @@ int pa_runstate_running(const char *dir, pid_t *pid)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* Asks, without taking it (a lock taken even for an instant would
+	 * refuse an agent starting in that instant). */
+	struct flock fl = { .l_type = F_RDLCK };
+
 	*pid = read_pid(fd);
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
-		rc = 0; /* nobody holds it */
-	else
-		rc = errno == EWOULDBLOCK ? 1 : -errno;
+	rc = fcntl(fd, F_OFD_GETLK, &fl) ? -errno : fl.l_type != F_UNLCK;
 	close(fd);
 	return rc;
 }

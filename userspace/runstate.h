@@ -2,7 +2,7 @@
 /*
  * The agent's runtime directory (--run-dir, /run/phiaudit):
  *
- *   phiauditd.pid   the running agent's pid, flock()ed while it runs: a
+ *   phiauditd.pid   the running agent's pid, locked (an OFD lock) while it runs: a
  *                   second agent is refused, and `phiaudit status` knows
  *                   the agent is up by failing to take the lock, never by a
  *                   pid that may have been reused
