@@ -24,6 +24,29 @@
 static const char *const counter_names[PA_CNT_MAX] = PA_COUNTER_NAMES;
 
 /* Which counters mean something was lost or inexact (not "events"). */
+const char *pa_counter_name(int c)
+{
+	return (unsigned)c < PA_CNT_MAX ? counter_names[c] : "unknown";
+}
+
+/* A syslog sink's totals, as the Stop record gives them for each one. */
+void pa_agent_write_syslog_stats(struct pa_agent *a, const char *key, struct pa_sink *s,
+				 const char *target)
+{
+	struct pa_syslog_stats ss;
+
+	pa_sink_syslog_stats(s, &ss);
+	pa_jw_obj_open(&a->jw, key);
+	pa_jw_str(&a->jw, "target", target);
+	pa_jw_u64(&a->jw, "sent", ss.sent);
+	pa_jw_u64(&a->jw, "dropped", ss.dropped_overflow + ss.dropped_oversize);
+	pa_jw_u64(&a->jw, "truncated", ss.truncated);
+	pa_jw_u64(&a->jw, "pending", ss.pending);
+	pa_jw_u64(&a->jw, "send_errors", ss.send_errors);
+	pa_jw_u64(&a->jw, "reconnects", ss.connects ? ss.connects - 1 : 0);
+	pa_jw_obj_close(&a->jw);
+}
+
 int pa_counter_is_loss(int c)
 {
 	return c != PA_CNT_EVENTS && c != PA_CNT_SCOPE_UNRESOLVED && c != PA_CNT_READS &&
@@ -548,19 +571,8 @@ static void write_stop(struct pa_agent *a)
 	pa_jw_u64(&a->jw, "cgroup_scans", a->enrich.cgroups.scans);
 	pa_jw_obj_close(&a->jw);
 	pa_alerts_write_stats(a);
-	if (a->shipper) {
-		struct pa_syslog_stats ss;
-
-		pa_sink_syslog_stats(a->shipper, &ss);
-		pa_jw_obj_open(&a->jw, "syslog");
-		pa_jw_str(&a->jw, "target", a->opt->syslog);
-		pa_jw_u64(&a->jw, "sent", ss.sent);
-		pa_jw_u64(&a->jw, "dropped", ss.dropped_overflow + ss.dropped_oversize);
-		pa_jw_u64(&a->jw, "truncated", ss.truncated);
-		pa_jw_u64(&a->jw, "pending", ss.pending);
-		pa_jw_u64(&a->jw, "reconnects", ss.connects ? ss.connects - 1 : 0);
-		pa_jw_obj_close(&a->jw);
-	}
+	if (a->shipper)
+		pa_agent_write_syslog_stats(a, "syslog", a->shipper, a->opt->syslog);
 	pa_ocsf_agent_end(&a->jw);
 	emit(a);
 }

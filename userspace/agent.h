@@ -96,6 +96,14 @@ void pa_agent_free(struct pa_agent *a);
 
 /* Does kernel counter @c (PA_CNT_*) count something lost or inexact? */
 int pa_counter_is_loss(int c);
+/* Its name in records and metrics ("ringbuf_full", ...). */
+const char *pa_counter_name(int c);
+
+/* unmapped.KEY in a->jw: a syslog sink's sent, dropped, truncated,
+ * pending, send errors and reconnects. */
+struct pa_sink;
+void pa_agent_write_syslog_stats(struct pa_agent *a, const char *key, struct pa_sink *s,
+				 const char *target);
 
 /* Start an agent record (Application Lifecycle) in a->jw; the caller adds
  * unmapped members, then pa_ocsf_agent_end() and pa_agent_emit(). */

@@ -328,20 +328,9 @@ void pa_alerts_write_stats(struct pa_agent *a)
 	pa_jw_u64(w, "subjects_evicted", s->subjects_evicted);
 	pa_jw_u64(w, "accounts_evicted", s->accounts_evicted);
 	pa_jw_u64(w, "nomem", s->nomem);
-	if (a->syslog) {
-		struct pa_syslog_stats ss;
-
-		/* every alert is sent, dropped (counted here) or still queued */
-		pa_sink_syslog_stats(a->syslog, &ss);
-		pa_jw_obj_open(w, "alert_syslog");
-		pa_jw_str(w, "target", a->opt->alert_syslog);
-		pa_jw_u64(w, "sent", ss.sent);
-		pa_jw_u64(w, "dropped", ss.dropped_overflow + ss.dropped_oversize);
-		pa_jw_u64(w, "truncated", ss.truncated);
-		pa_jw_u64(w, "pending", ss.pending);
-		pa_jw_u64(w, "send_errors", ss.send_errors);
-		pa_jw_obj_close(w);
-	}
+	/* every alert is sent, dropped (counted here) or still queued */
+	if (a->syslog)
+		pa_agent_write_syslog_stats(a, "alert_syslog", a->syslog, a->opt->alert_syslog);
 	if (x->cmd) {
 		pa_jw_obj_open(w, "alert_exec");
 		pa_jw_u64(w, "started", x->started);

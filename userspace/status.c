@@ -32,8 +32,6 @@
 #define SEC	     1000000000ull
 #define PA_STATE_NS (2 * SEC)
 
-static const char *const counter_names[PA_CNT_MAX] = PA_COUNTER_NAMES;
-
 /* The ring buffer's consumer and producer positions, mapped read-only as
  * libbpf maps them (libbpf 1.1 has no accessor): fill = producer - consumer. */
 static void map_ring(struct pa_agent *a)
@@ -145,7 +143,7 @@ static void write_status_body(struct pa_jw *w, struct pa_agent *a, bool running)
 	pa_jw_obj_open(w, "losses");
 	for (int i = 0; i < PA_CNT_MAX; i++)
 		if (pa_counter_is_loss(i))
-			pa_jw_u64(w, counter_names[i], c[i]);
+			pa_jw_u64(w, pa_counter_name(i), c[i]);
 	pa_jw_obj_close(w);
 	pa_jw_u64(w, "ring_buffer_bytes", a->rb_size);
 	pa_jw_u64(w, "ring_buffer_used_bytes", ring_used(a));
@@ -204,7 +202,7 @@ static void put_metrics(struct pa_agent *a)
 	for (int i = 0; i < PA_CNT_MAX; i++)
 		if (pa_counter_is_loss(i))
 			fprintf(f, "phiaudit_kernel_losses_total{reason=\"%s\"} %" PRIu64 "\n",
-				counter_names[i], c[i]);
+				pa_counter_name(i), c[i]);
 	metric(f, "ring_buffer_used_bytes", "gauge", "bytes waiting in the kernel ring buffer",
 	       ring_used(a));
 	metric(f, "ring_buffer_size_bytes", "gauge", "the kernel ring buffer's size", a->rb_size);
