@@ -13,7 +13,7 @@ ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 # Debian packages the build, the tests and the benchmarks use.
 DEB_PACKAGES := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
                 libcmocka-dev libssl-dev pkg-config gcc make e2fsprogs util-linux \
-                rsyslog rsyslog-relp openssl
+                rsyslog rsyslog-relp openssl liburing-dev
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 HARDEN     := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
@@ -31,9 +31,10 @@ QUERY_SRCS := qtime.c qmap.c csvw.c qrec.c qfilter.c qinput.c qgaps.c qscan.c qo
 CONFIG_SRCS:= conffile.c config.c runstate.c
 CORE_SRCS  := pathenc.c jsonw.c paths.c decode.c ocsf.c options.c log.c opens.c \
               chain.c gzmember.c store.c verify.c names.c procs.c cgroups.c enrich.c \
-              sink_jsonl.c sink_memory.c clock.c notify.c \
+              sink_jsonl.c sink_memory.c clock.c notify.c ocsf_routes.c \
               $(DETECT_SRCS) $(SYSLOG_SRCS) $(QUERY_SRCS) $(CONFIG_SRCS)
-AGENT_SRCS := $(CORE_SRCS) loader.c watch.c agent.c alerts.c status.c reload.c phiauditd.c
+AGENT_SRCS := $(CORE_SRCS) loader.c watch.c agent.c alerts.c status.c reload.c routes.c inodes.c \
+              phiauditd.c
 CLI_SRCS   := $(CORE_SRCS) cli_status.c phiaudit.c
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_HDRS   := $(wildcard bpf/*.bpf.h) $(wildcard include/phiaudit/*.h)
@@ -111,6 +112,10 @@ $(SAN)/tests/%: tests/integration/%.c tests/integration/*.h $(SAN_LIBOBJ) | $(SA
 # where it matters (chroot).
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -static -o $@ $<
+
+# uring_io drives io_uring through liburing (static: liburing-dev's liburing.a).
+$(BUILD)/helpers/uring_io: tests/helpers/uring_io.c | $(BUILD)/helpers
+	$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -static -o $@ $< -luring
 
 # The benchmark floor: empty raw_tp sys_enter/sys_exit programs, loaded by
 # the bench driver itself so every run measures it beside the agent.

@@ -74,6 +74,18 @@ struct {
 	__type(value, __u64);
 } pa_holders SEC(".maps");
 
+/* Watched files reachable outside every watched tree (abi.h); the agent
+ * fills it and sets pa_inodes_used, so an empty set costs no lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, PA_MAX_INODES);
+	__type(key, struct pa_inode_key);
+	__type(value, struct pa_inode_val);
+} pa_inodes SEC(".maps");
+
+__u32 pa_inodes_used = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PA_CNT_MAX);
@@ -81,7 +93,8 @@ struct {
 	__type(value, __u64);
 } pa_counters SEC(".maps");
 
-/* One event being built, per CPU: too large for the 512-byte BPF stack. */
+/* Events being built, per CPU: too large for the 512-byte BPF stack.
+ * Slot 0 for most; a rename or link builds its second name in slot 1. */
 struct pa_open_scratch {
 	struct pa_open_event ev;
 	char data[PA_DATA_MAX + PA_NAME_MAX]; /* slack: masked offset + one name */
@@ -89,7 +102,7 @@ struct pa_open_scratch {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct pa_open_scratch);
 } pa_open_scratch SEC(".maps");

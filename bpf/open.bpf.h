@@ -24,6 +24,7 @@
 #define PA_EACCES 13
 #define PA_EPERM 1
 #define PA_AT_FDCWD -100
+#define PA_FMODE_CREATED (1u << 20) /* the open created the file */
 
 /* Syscall argument @idx (0-5) in the ABI the syscall was made in. */
 static __always_inline __u64 pa_arg(struct pt_regs *regs, int compat, int idx)
@@ -69,18 +70,34 @@ static __always_inline void pa_read_open_args(struct pa_open_event *ev, struct p
 	}
 }
 
-/* Send the event built in @s with @data_len bytes of names and strings. */
-static __always_inline void pa_emit_open(struct pa_open_scratch *s, __u32 data_len)
+/*
+ * Send the event built in @s with @data_len bytes of names and strings,
+ * as @type (an open, or a change in the same layout). A global function:
+ * lengths reach it as plain scalars and are bounded here, where the
+ * verifier sees the check on the register it uses.
+ */
+__noinline int pa_emit_as(struct pa_open_scratch *s, __u32 type, __u32 data_len)
 {
-	__u64 size = sizeof(s->ev) + data_len;
+	__u64 size;
 
+	if (!s)
+		return 0;
+	size = sizeof(s->ev) + (__u64)data_len;
+	/* Cannot happen (the builders stay inside s->data): an exit, not a
+	 * clamp, which clang turns into a select the verifier can't follow. */
 	if (size > sizeof(*s))
-		size = sizeof(*s);
-	pa_hdr_fill(&s->ev.hdr, PA_EV_OPEN, size);
+		return 0;
+	pa_hdr_fill(&s->ev.hdr, type, size);
 	if (bpf_ringbuf_output(&pa_events, s, size, pa_wakeup_flags(size)))
 		pa_count(PA_CNT_RINGBUF_FULL);
 	else
 		pa_count(PA_CNT_EVENTS);
+	return 0;
+}
+
+static __always_inline void pa_emit_open(struct pa_open_scratch *s, __u32 data_len)
+{
+	pa_emit_as(s, PA_EV_OPEN, data_len);
 }
 
 /*
@@ -117,17 +134,29 @@ static __always_inline void pa_emit_file_open(struct pa_open_scratch *s, struct 
 	pa_emit_open(s, s->ev.rel_len + s->ev.view_len);
 }
 
-static __always_inline struct pa_open_scratch *pa_begin(struct task_struct *task,
-							struct pt_regs *regs, int compat,
-							enum pa_syscall op, long ret, __u64 *path)
+/* Scratch slot @slot, cleared, with who and what. */
+static __always_inline struct pa_open_scratch *pa_scratch(struct task_struct *task, __u32 slot,
+							  __u16 op, int compat)
 {
-	__u32 zero = 0;
-	struct pa_open_scratch *s = bpf_map_lookup_elem(&pa_open_scratch, &zero);
+	struct pa_open_scratch *s = bpf_map_lookup_elem(&pa_open_scratch, &slot);
 
 	if (!s)
 		return NULL;
 	__builtin_memset(&s->ev, 0, sizeof(s->ev));
 	pa_fill_proc_of(&s->ev.proc, task);
+	s->ev.syscall = op;
+	s->ev.compat = compat;
+	return s;
+}
+
+static __always_inline struct pa_open_scratch *pa_begin(struct task_struct *task,
+							struct pt_regs *regs, int compat,
+							enum pa_syscall op, long ret, __u64 *path)
+{
+	struct pa_open_scratch *s = pa_scratch(task, 0, op, compat);
+
+	if (!s)
+		return NULL;
 	pa_read_open_args(&s->ev, regs, compat, op, path);
 	s->ev.ret = ret;
 	s->ev.syscall = op;
@@ -206,64 +235,102 @@ static __always_inline int pa_route_match(struct pa_open_scratch *s, __u32 len, 
 	return st.matched;
 }
 
-static __always_inline int pa_denied_open(struct task_struct *task, struct pt_regs *regs,
-					  int compat, enum pa_syscall op, long ret)
+/* The directory a string path starts from: root, cwd or dirfd. */
+static __always_inline int pa_start_dir(struct task_struct *task, const char *first, __s32 dirfd,
+					struct dentry **d, struct vfsmount **m)
 {
+	if (*first == '/') {
+		*d = BPF_CORE_READ(task, fs, root.dentry);
+		*m = BPF_CORE_READ(task, fs, root.mnt);
+	} else if (dirfd == PA_AT_FDCWD) {
+		*d = BPF_CORE_READ(task, fs, pwd.dentry);
+		*m = BPF_CORE_READ(task, fs, pwd.mnt);
+	} else {
+		struct file *dir = pa_fd_file(task, dirfd);
+
+		if (!dir)
+			return -1;
+		*d = BPF_CORE_READ(dir, f_path.dentry);
+		*m = BPF_CORE_READ(dir, f_path.mnt);
+	}
+	return 0;
+}
+
+/*
+ * A path given only as a string (a denied open, an unlink, a rename's
+ * names): no kernel object, so its scope is its start directory's, or a
+ * route from there (the agent re-checks ".." lexically). Fills @s's scope
+ * and PA_PATH_* flags and writes [string][rel names][view names] into its
+ * data. Out of scope it gives up, unless @keep_out (the other half of a
+ * rename or link): then the names run to the root, an absolute path.
+ * Returns the data length, or -1: nothing to send.
+ * A global function: the verifier checks it once, not at every caller.
+ */
+__noinline int pa_path_part(struct pa_open_scratch *s, __u64 task_ptr, __s32 dirfd, __u64 upath,
+			    __u32 keep_out)
+{
+	struct task_struct *task = (struct task_struct *)task_ptr;
 	struct pa_scope_result r = {};
 	struct dentry *start_d;
 	struct vfsmount *start_m;
-	struct pa_open_scratch *s;
-	__u64 upath;
 	long n;
 	__u32 off;
 
-	s = pa_begin(task, regs, compat, op, ret, &upath);
 	if (!s || !upath)
-		return 0;
+		return -1;
 	n = bpf_probe_read_user_str(s->data, PA_USER_PATH_MAX, (void *)upath);
 	if (n <= 0) {
 		pa_count(PA_CNT_USER_PATH_FAULT);
-		return 0;
+		return -1;
 	}
 	if (n == PA_USER_PATH_MAX)
 		s->ev.path_flags |= PA_PATH_USER_TRUNCATED;
-	if (s->data[0] == '/') {
-		start_d = BPF_CORE_READ(task, fs, root.dentry);
-		start_m = BPF_CORE_READ(task, fs, root.mnt);
-	} else if (s->ev.dirfd == PA_AT_FDCWD) {
-		start_d = BPF_CORE_READ(task, fs, pwd.dentry);
-		start_m = BPF_CORE_READ(task, fs, pwd.mnt);
-	} else {
-		struct file *dir = pa_fd_file(task, s->ev.dirfd);
-
-		if (!dir)
-			return 0;
-		start_d = BPF_CORE_READ(dir, f_path.dentry);
-		start_m = BPF_CORE_READ(dir, f_path.mnt);
-	}
+	if (pa_start_dir(task, s->data, dirfd, &start_d, &start_m))
+		return -1;
 	pa_scope_of((__u64)start_d, (__u64)start_m, &r);
 	if (r.scope != PA_SCOPE_IN) {
-		if (!pa_route_match(s, n & (PA_USER_PATH_MAX * 2 - 1), (__u64)start_d, &r.watch_id,
-				    &s->ev.route_depth))
-			return 0;
-		r.scope = PA_SCOPE_IN;
-		r.watch = 0; /* the start directory is above the watch */
-		s->ev.path_flags |= PA_PATH_VIA_ROUTE;
+		if (pa_route_match(s, n & (PA_USER_PATH_MAX * 2 - 1), (__u64)start_d, &r.watch_id,
+				   &s->ev.route_depth)) {
+			r.scope = PA_SCOPE_IN;
+			r.watch = 0; /* the start directory is above the watch */
+			s->ev.path_flags |= PA_PATH_VIA_ROUTE;
+		} else if (!keep_out) {
+			return -1;
+		} else {
+			r.scope = PA_SCOPE_OUT;
+		}
 	}
 	s->ev.scope = r.scope;
-	s->ev.watch_id = r.watch_id;
+	s->ev.watch_id = r.scope == PA_SCOPE_IN ? r.watch_id : 0;
 	s->ev.path_flags |= PA_PATH_FROM_USER;
 	s->ev.user_len = n;
 	off = n;
-	if (r.watch)
+	/* In a watch: names up to it. Out: up to the root (stop is NULL). */
+	if (r.watch || r.scope != PA_SCOPE_IN)
 		s->ev.rel_len = pa_rel_names(s, off, (__u64)start_d, (__u64)start_m, r.watch);
 	off += s->ev.rel_len;
 	s->ev.view_len = pa_view_names(s, off, (__u64)start_d, (__u64)start_m);
 	if (s->ev.path_flags & (PA_PATH_REL_TRUNCATED | PA_PATH_VIEW_TRUNCATED |
 				PA_PATH_USER_TRUNCATED))
 		pa_count(PA_CNT_PATH_TRUNCATED);
+	return off + s->ev.view_len;
+}
+
+static __always_inline int pa_denied_open(struct task_struct *task, struct pt_regs *regs,
+					  int compat, enum pa_syscall op, long ret)
+{
+	struct pa_open_scratch *s;
+	__u64 upath;
+	int len;
+
+	s = pa_begin(task, regs, compat, op, ret, &upath);
+	if (!s)
+		return 0;
+	len = pa_path_part(s, (__u64)task, s->ev.dirfd, upath, 0);
+	if (len < 0)
+		return 0;
 	pa_emit_proc((__u64)BPF_CORE_READ(task, group_leader));
-	pa_emit_open(s, off + s->ev.view_len);
+	pa_emit_open(s, len);
 	return 0;
 }
 
@@ -284,11 +351,15 @@ static __always_inline int pa_opened(struct task_struct *task, struct pt_regs *r
 	d = BPF_CORE_READ(file, f_path.dentry);
 	m = BPF_CORE_READ(file, f_path.mnt);
 	pa_scope_of((__u64)d, (__u64)m, &r);
-	if (r.scope == PA_SCOPE_OUT)
+	if (r.scope == PA_SCOPE_OUT && !pa_inode_scope(BPF_CORE_READ(file, f_inode), &r))
 		return 0;
 	s = pa_begin(task, regs, compat, op, ret, &upath);
 	if (!s)
 		return 0;
+	if (!r.watch && r.scope == PA_SCOPE_IN)
+		s->ev.path_flags |= PA_PATH_VIA_INODE;
+	if (BPF_CORE_READ(file, f_mode) & PA_FMODE_CREATED)
+		s->ev.path_flags |= PA_PATH_CREATED;
 	pa_emit_file_open(s, task, file, ret, d, m, &r, 0);
 	return 0;
 }
@@ -303,45 +374,6 @@ static __always_inline int pa_handle_open(struct task_struct *task, struct pt_re
 	if (ret == -PA_EACCES || ret == -PA_EPERM)
 		return pa_denied_open(task, regs, compat, op, ret);
 	return 0;
-}
-
-/* Entry from every sys_exit hook once the id passed pa_syscall_candidate(). */
-static __always_inline int pa_handle_syscall(struct pt_regs *regs, long nr, long ret)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	int compat = pa_task_in_compat_syscall(task);
-	enum pa_syscall op = pa_syscall_classify(nr, compat);
-
-	switch (op) {
-	case PA_SYS_NONE:
-		return 0;
-	case PA_SYS_READ:
-	case PA_SYS_PREAD64:
-	case PA_SYS_READV:
-	case PA_SYS_PREADV:
-	case PA_SYS_PREADV2:
-		return pa_handle_read(task, (int)pa_arg(regs, compat, 0), ret);
-	case PA_SYS_CLOSE:
-		return pa_handle_close(task, (int)pa_arg(regs, compat, 0));
-	case PA_SYS_CLOSE_RANGE:
-		if (ret == 0)
-			pa_fds_changed(task, PA_HINT_CLOSE_RANGE, (__u32)pa_arg(regs, compat, 0),
-				       (__u32)pa_arg(regs, compat, 1));
-		return 0;
-	case PA_SYS_FCNTL: {
-		__u32 cmd = (__u32)pa_arg(regs, compat, 1);
-
-		if (cmd != PA_F_DUPFD && cmd != PA_F_DUPFD_CLOEXEC)
-			return 0;
-	}
-		/* fall through: F_DUPFD is a dup */
-	case PA_SYS_DUP:
-	case PA_SYS_DUP2:
-	case PA_SYS_DUP3:
-		return ret >= 0 ? pa_handle_dup(task, ret) : 0;
-	default:
-		return pa_handle_open(task, regs, compat, op, ret);
-	}
 }
 
 #endif /* PHIAUDIT_OPEN_BPF_H */

@@ -16,7 +16,8 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "phiaudit/abi.h"
-#include "open.bpf.h"
+#include "dispatch.bpf.h"
+#include "uring.bpf.h"
 #include "sweep.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -42,37 +43,95 @@ int BPF_PROG(pa_sys_exit_raw, struct pt_regs *regs, long ret)
 	return pa_handle_syscall(regs, nr, ret);
 }
 
-/* Per-syscall fallback: the task's saved user registers hold the args. */
-static __always_inline int pa_tp_exit(long nr, long ret)
+/*
+ * Per-syscall fallback: the task's saved user registers hold the args.
+ * These tracepoints never see 32-bit syscalls, and each program knows its
+ * operation at compile time: only its own handler is in it.
+ */
+static __always_inline int pa_tp_exit(enum pa_syscall op, long ret)
 {
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-	return pa_handle_syscall(regs, nr, ret);
+	return pa_dispatch(regs, task, 0, op, ret);
 }
 
-#define PA_TP_EXIT(name)                                                   \
+#define PA_TP_EXIT(name, op)                                               \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                         \
 	int pa_tp_exit_##name(struct trace_event_raw_sys_exit *ctx)         \
 	{                                                                  \
-		return pa_tp_exit(ctx->id, ctx->ret);                      \
+		return pa_tp_exit(op, ctx->ret);                           \
 	}
 
-PA_TP_EXIT(open)
-PA_TP_EXIT(creat)
-PA_TP_EXIT(openat)
-PA_TP_EXIT(openat2)
-PA_TP_EXIT(open_by_handle_at)
-PA_TP_EXIT(read)
-PA_TP_EXIT(pread64)
-PA_TP_EXIT(readv)
-PA_TP_EXIT(preadv)
-PA_TP_EXIT(preadv2)
-PA_TP_EXIT(close)
-PA_TP_EXIT(close_range)
-PA_TP_EXIT(dup)
-PA_TP_EXIT(dup2)
-PA_TP_EXIT(dup3)
-PA_TP_EXIT(fcntl)
+PA_TP_EXIT(open, PA_SYS_OPEN)
+PA_TP_EXIT(creat, PA_SYS_CREAT)
+PA_TP_EXIT(openat, PA_SYS_OPENAT)
+PA_TP_EXIT(openat2, PA_SYS_OPENAT2)
+PA_TP_EXIT(open_by_handle_at, PA_SYS_OPEN_BY_HANDLE_AT)
+PA_TP_EXIT(read, PA_SYS_READ)
+PA_TP_EXIT(pread64, PA_SYS_PREAD64)
+PA_TP_EXIT(readv, PA_SYS_READV)
+PA_TP_EXIT(preadv, PA_SYS_PREADV)
+PA_TP_EXIT(preadv2, PA_SYS_PREADV2)
+PA_TP_EXIT(close, PA_SYS_CLOSE)
+PA_TP_EXIT(close_range, PA_SYS_CLOSE_RANGE)
+PA_TP_EXIT(dup, PA_SYS_DUP)
+PA_TP_EXIT(dup2, PA_SYS_DUP2)
+PA_TP_EXIT(dup3, PA_SYS_DUP3)
+PA_TP_EXIT(fcntl, PA_SYS_FCNTL)
+PA_TP_EXIT(write, PA_SYS_WRITE)
+PA_TP_EXIT(pwrite64, PA_SYS_PWRITE64)
+PA_TP_EXIT(writev, PA_SYS_WRITEV)
+PA_TP_EXIT(pwritev, PA_SYS_PWRITEV)
+PA_TP_EXIT(pwritev2, PA_SYS_PWRITEV2)
+PA_TP_EXIT(sendfile64, PA_SYS_SENDFILE)
+PA_TP_EXIT(splice, PA_SYS_SPLICE)
+PA_TP_EXIT(copy_file_range, PA_SYS_COPY_FILE_RANGE)
+PA_TP_EXIT(mmap, PA_SYS_MMAP)
+PA_TP_EXIT(ioctl, PA_SYS_IOCTL)
+PA_TP_EXIT(truncate, PA_SYS_TRUNCATE)
+PA_TP_EXIT(ftruncate, PA_SYS_FTRUNCATE)
+PA_TP_EXIT(unlink, PA_SYS_UNLINK)
+PA_TP_EXIT(unlinkat, PA_SYS_UNLINKAT)
+PA_TP_EXIT(rmdir, PA_SYS_RMDIR)
+PA_TP_EXIT(rename, PA_SYS_RENAME)
+PA_TP_EXIT(renameat, PA_SYS_RENAMEAT)
+PA_TP_EXIT(renameat2, PA_SYS_RENAMEAT2)
+PA_TP_EXIT(link, PA_SYS_LINK)
+PA_TP_EXIT(linkat, PA_SYS_LINKAT)
+PA_TP_EXIT(chmod, PA_SYS_CHMOD)
+PA_TP_EXIT(fchmod, PA_SYS_FCHMOD)
+PA_TP_EXIT(fchmodat, PA_SYS_FCHMODAT)
+PA_TP_EXIT(fchmodat2, PA_SYS_FCHMODAT2)
+PA_TP_EXIT(chown, PA_SYS_CHOWN)
+PA_TP_EXIT(lchown, PA_SYS_LCHOWN)
+PA_TP_EXIT(fchown, PA_SYS_FCHOWN)
+PA_TP_EXIT(fchownat, PA_SYS_FCHOWNAT)
+PA_TP_EXIT(setxattr, PA_SYS_SETXATTR)
+PA_TP_EXIT(lsetxattr, PA_SYS_LSETXATTR)
+PA_TP_EXIT(fsetxattr, PA_SYS_FSETXATTR)
+PA_TP_EXIT(removexattr, PA_SYS_REMOVEXATTR)
+PA_TP_EXIT(lremovexattr, PA_SYS_LREMOVEXATTR)
+PA_TP_EXIT(fremovexattr, PA_SYS_FREMOVEXATTR)
+
+/* io_uring requests (uring.bpf.h): with the tp_btf backend only. */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(pa_ring_submit_btf, struct io_kiocb *req)
+{
+	return pa_ring_submit(req);
+}
+
+SEC("tp_btf/io_uring_file_get")
+int BPF_PROG(pa_ring_file_get_btf, struct io_kiocb *req, int fd)
+{
+	return pa_ring_file_get(req, fd);
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(pa_ring_complete_btf, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+{
+	return pa_ring_complete(ring, req, BPF_CORE_READ(cqe, res));
+}
 
 /*
  * Process exit and exec: a holder of tracked files whose fds go away

@@ -102,14 +102,76 @@ static __always_inline void pa_report(const struct pa_hold_key *k, struct pa_hol
 	e->reason = reason;
 	e->final = final;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	e->sent_bytes = h->sent_bytes;
+	e->sent_calls = h->sent_calls;
+	e->ring_calls = h->ring_calls;
+	e->unknown_calls = h->unknown_calls;
+	e->unknown_bytes = h->unknown_bytes;
+	e->write_bytes = h->write_bytes;
+	e->write_calls = h->write_calls;
 	pa_submit(e, sizeof(*e));
+}
+
+/* The current transfer run of account @h as an event (END: its totals). */
+static __always_inline struct pa_xfer_event *pa_xfer_event_of(const struct pa_hold_key *k,
+							      const struct pa_hold_val *h,
+							      __u8 phase)
+{
+	struct pa_xfer_event *e = pa_reserve(sizeof(*e));
+
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	pa_hdr_fill(&e->hdr, PA_EV_XFER, sizeof(*e));
+	__builtin_memcpy(&e->proc, &h->proc, sizeof(e->proc));
+	e->file = k->file;
+	e->open_seq = h->open_seq;
+	e->account_seq = h->account_seq;
+	e->run = h->xfer_run;
+	e->dst_file = h->xfer_dst;
+	e->bytes = h->xfer_bytes;
+	e->calls = h->xfer_calls;
+	e->first_ns = h->xfer_first_ns;
+	e->last_ns = h->xfer_last_ns;
+	e->file_ino = h->file_ino;
+	e->file_dev = h->file_dev;
+	e->watch_id = h->watch_id;
+	e->dst_ino = h->xfer_dst_ino;
+	e->dst_dev = h->xfer_dst_dev;
+	e->dst_mode = h->xfer_dst_mode;
+	e->dst_kind = h->xfer_dst_kind;
+	e->syscall = h->xfer_syscall;
+	e->phase = phase;
+	return e;
+}
+
+/* The run of transfers to one destination is over: its totals. */
+static __always_inline void pa_xfer_end(const struct pa_hold_key *k, struct pa_hold_val *h)
+{
+	struct pa_xfer_event *e;
+
+	if (!h->xfer_calls)
+		return;
+	e = pa_xfer_event_of(k, h, PA_XFER_END);
+	if (e)
+		pa_submit(e, sizeof(*e));
+	h->xfer_calls = 0;
+	h->xfer_bytes = 0;
+	h->xfer_dst = 0;
+}
+
+/* Did the account see anything worth a record? */
+static __always_inline int pa_account_used(const struct pa_hold_val *h)
+{
+	return h->calls || h->write_calls || h->unknown_calls;
 }
 
 /* The account is over: its last report (if it read anything), then gone. */
 static __always_inline void pa_account_end(const struct pa_hold_key *k, struct pa_hold_val *h,
 					   __u8 reason)
 {
-	if (h->calls)
+	pa_xfer_end(k, h);
+	if (pa_account_used(h))
 		pa_report(k, h, reason, 1);
 	bpf_map_delete_elem(&pa_holds, k);
 }
@@ -257,38 +319,71 @@ static __always_inline __u32 pa_track_open(struct task_struct *task, struct file
 	return PA_TRACK_READS;
 }
 
-/* A read syscall returned @ret on fd @fd. */
-static __always_inline int pa_handle_read(struct task_struct *task, int fd, long ret)
+/* What moved through a tracked file, for pa_account_io. */
+enum pa_io_kind {
+	PA_IO_READ = 0,	     /* a read syscall */
+	PA_IO_WRITE = 1,     /* a write syscall, or a transfer or clone into it */
+	PA_IO_SENT = 2,	     /* a transfer out of it: read, and sent (xfer.bpf.h) */
+	PA_IO_RING_READ = 3, /* an io_uring read request */
+	PA_IO_UNSEEN = 4,    /* an io_uring read whose result is not seen: @bytes
+			      * is what it asked for */
+	PA_IO_UNSEEN_UNDO = 5, /* ...whose completion came after all (it fell
+				* short): @bytes is what PA_IO_UNSEEN counted */
+};
+
+/*
+ * @bytes moved through tracked @file (@fv) by the current task, through
+ * descriptor @fd (-1: none known, an io_uring fixed file): the account's
+ * counters, and a progress report when due. Returns the account.
+ */
+static __always_inline struct pa_hold_val *pa_account_io(struct task_struct *task,
+							 struct file *file,
+							 const struct pa_file_val *fv, int fd,
+							 __u64 bytes, int kind)
 {
-	struct file *file;
-	struct pa_file_val *fv;
 	struct pa_hold_val *h;
-	__u64 start, now, bytes;
+	__u64 start, now, total;
 	__u32 tgid;
 
-	if (ret < 0)
-		return 0;
-	file = pa_fd_file(task, fd);
-	if (!file)
-		return 0; /* closed by another thread during the read */
-	fv = pa_tracked(file);
-	if (!fv)
-		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	if (tgid == pa_agent_tgid)
-		return 0;
+		return NULL;
 	start = pa_task_start(task);
 	h = pa_account(task, tgid, start, (__u64)file, fv);
 	if (!h)
-		return 0;
+		return NULL;
 	/* Inherited, received or duplicated before we saw it: learn the fd.
 	 * Reads come through the same fd, mostly: skip the known one. */
-	if (h->last_fd != fd)
+	if (fd >= 0 && h->last_fd != fd)
 		pa_fd_track(tgid, fd, start, (__u64)file, fv, h);
 	now = bpf_ktime_get_boot_ns();
 	/* Threads of one process share the account: exact under contention. */
-	__sync_fetch_and_add(&h->calls, 1);
-	__sync_fetch_and_add(&h->bytes, ret);
+	switch (kind) {
+	case PA_IO_WRITE:
+		__sync_fetch_and_add(&h->write_calls, 1);
+		__sync_fetch_and_add(&h->write_bytes, bytes);
+		pa_count(PA_CNT_WRITES);
+		break;
+	case PA_IO_UNSEEN:
+		__sync_fetch_and_add(&h->unknown_calls, 1);
+		__sync_fetch_and_add(&h->unknown_bytes, bytes);
+		pa_count(PA_CNT_RING_UNSEEN);
+		break;
+	case PA_IO_UNSEEN_UNDO:
+		__sync_fetch_and_add(&h->unknown_calls, -1);
+		__sync_fetch_and_add(&h->unknown_bytes, -bytes);
+		return h; /* its completion is counted next, as a read */
+	default:
+		__sync_fetch_and_add(&h->calls, 1);
+		__sync_fetch_and_add(&h->bytes, bytes);
+		if (kind == PA_IO_SENT) {
+			__sync_fetch_and_add(&h->sent_calls, 1);
+			__sync_fetch_and_add(&h->sent_bytes, bytes);
+		} else if (kind == PA_IO_RING_READ) {
+			__sync_fetch_and_add(&h->ring_calls, 1);
+		}
+		pa_count(PA_CNT_READS);
+	}
 	if (!h->first_ns) {
 		/* Who reads, as of the first read: an account opened by a dup
 		 * in a shell's child before exec would otherwise say "bash". */
@@ -297,16 +392,33 @@ static __always_inline int pa_handle_read(struct task_struct *task, int fd, long
 		h->reported_ns = now; /* "every 10 s while being read" */
 	}
 	h->last_ns = now;
-	pa_count(PA_CNT_READS);
-	bytes = h->bytes;
-	if (bytes - h->reported_bytes >= PA_PROGRESS_BYTES || now - h->reported_ns >= PA_PROGRESS_NS) {
+	total = h->bytes + h->write_bytes;
+	if (total - h->reported_bytes >= PA_PROGRESS_BYTES ||
+	    now - h->reported_ns >= PA_PROGRESS_NS) {
 		struct pa_hold_key k = { .file = (__u64)file, .tgid = tgid };
 
-		h->reported_bytes = bytes;
+		h->reported_bytes = total;
 		h->reported_calls = h->calls;
 		h->reported_ns = now;
 		pa_report(&k, h, PA_READ_PROGRESS, 0);
 	}
+	return h;
+}
+
+/* A read or write syscall returned @ret on fd @fd. */
+static __always_inline int pa_handle_rw(struct task_struct *task, int fd, long ret, int kind)
+{
+	struct file *file;
+	struct pa_file_val *fv;
+
+	if (ret < 0)
+		return 0;
+	file = pa_fd_file(task, fd);
+	if (!file)
+		return 0; /* closed by another thread during the call */
+	fv = pa_tracked(file);
+	if (fv)
+		pa_account_io(task, file, fv, fd, ret, kind);
 	return 0;
 }
 

@@ -113,6 +113,28 @@ __noinline int pa_scope_of(__u64 dp, __u64 mp, struct pa_scope_result *r)
 }
 
 /*
+ * Out of every watched tree, but is @inode a watched file (a hard link to
+ * one, one moved out)? Then it is in scope, with no watched ancestor.
+ */
+static __always_inline int pa_inode_scope(struct inode *inode, struct pa_scope_result *r)
+{
+	struct pa_inode_key k = {};
+	struct pa_inode_val *v;
+
+	if (!pa_inodes_used)
+		return 0;
+	k.ino = BPF_CORE_READ(inode, i_ino);
+	k.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	v = bpf_map_lookup_elem(&pa_inodes, &k);
+	if (!v)
+		return 0;
+	r->scope = PA_SCOPE_IN;
+	r->watch_id = v->watch_id;
+	r->watch = 0;
+	return 1;
+}
+
+/*
  * Append one component to @buf at *off. Returns 0, or -1 when the name did
  * not fit (the caller flags the path truncated; nothing is cut silently).
  */

@@ -49,8 +49,14 @@ void pa_agent_write_syslog_stats(struct pa_agent *a, const char *key, struct pa_
 
 int pa_counter_is_loss(int c)
 {
-	return c != PA_CNT_EVENTS && c != PA_CNT_SCOPE_UNRESOLVED && c != PA_CNT_READS &&
-	       c != PA_CNT_FILE_REUSED;
+	switch (c) {
+	case PA_CNT_EVENTS: case PA_CNT_SCOPE_UNRESOLVED: case PA_CNT_READS:
+	case PA_CNT_FILE_REUSED: case PA_CNT_WRITES: case PA_CNT_XFERS: case PA_CNT_MAPS:
+	case PA_CNT_CHANGES: case PA_CNT_RING_UNSEEN:
+		return 0; /* activity, not loss (unseen ring reads: in their records) */
+	default:
+		return 1;
+	}
 }
 
 void pa_agent_emit(struct pa_agent *a, int severity)
@@ -157,16 +163,26 @@ static void on_open(struct pa_agent *a, const void *data, size_t size)
 		a->opens_untracked_nomem++;
 }
 
+/* An account report: a Read record for what was read (and sent), an
+ * Update record for what was written. */
 static void write_read(struct pa_agent *a, const struct pa_read_event *ev)
 {
 	const struct pa_open_info *o = pa_opens_get(&a->opens, ev->open_seq);
 	const struct pa_watch *w = o ? pa_watch_by_id(&a->watches, o->watch_id) : NULL;
+	const char *watch_path = w && !w->deleted ? w->path : NULL;
 
 	if (!o)
 		a->reads_unknown_open++;
-	pa_enrich_read_record(&a->enrich, &a->jw, &a->host, ++a->record_seq, ev, o,
-			      w && !w->deleted ? w->path : NULL);
-	emit(a);
+	if (ev->calls || ev->unknown_calls || !ev->write_calls) {
+		pa_enrich_read_record(&a->enrich, &a->jw, &a->host, ++a->record_seq, ev, o,
+				      watch_path, false);
+		emit(a);
+	}
+	if (ev->write_calls) {
+		pa_enrich_read_record(&a->enrich, &a->jw, &a->host, ++a->record_seq, ev, o,
+				      watch_path, true);
+		emit(a);
+	}
 	pa_alerts_read(a, ev, o);
 }
 
@@ -291,6 +307,15 @@ static int on_event(void *ctx, void *data, size_t size)
 	case PA_EV_PROC:
 		on_proc(a, data, size);
 		break;
+	case PA_EV_CHANGE:
+		pa_routes_on_change(a, data, size);
+		break;
+	case PA_EV_MAP:
+		pa_routes_on_map(a, data, size);
+		break;
+	case PA_EV_XFER:
+		pa_routes_on_xfer(a, data, size);
+		break;
 	default:
 		a->decode_errors++;
 	}
@@ -358,7 +383,32 @@ static void report_open_account(void *ctx, const struct pa_hold_key *k,
 	struct pa_agent *a = ctx;
 	struct pa_read_event ev = { .hdr = { .type = PA_EV_READ, .size = sizeof(ev) } };
 
-	if (!h->calls)
+	if (h->xfer_calls) {
+		/* The run still going: its END, as the kernel would send it. */
+		struct pa_xfer_event x = { .hdr = { .type = PA_EV_XFER, .size = sizeof(x) } };
+
+		x.proc = h->proc;
+		x.file = k->file;
+		x.open_seq = h->open_seq;
+		x.account_seq = h->account_seq;
+		x.run = h->xfer_run;
+		x.dst_file = h->xfer_dst;
+		x.bytes = h->xfer_bytes;
+		x.calls = h->xfer_calls;
+		x.first_ns = h->xfer_first_ns;
+		x.last_ns = h->xfer_last_ns;
+		x.file_ino = h->file_ino;
+		x.file_dev = h->file_dev;
+		x.watch_id = h->watch_id;
+		x.dst_ino = h->xfer_dst_ino;
+		x.dst_dev = h->xfer_dst_dev;
+		x.dst_mode = h->xfer_dst_mode;
+		x.dst_kind = h->xfer_dst_kind;
+		x.syscall = h->xfer_syscall;
+		x.phase = PA_XFER_END;
+		pa_routes_on_xfer(a, &x, sizeof(x));
+	}
+	if (!h->calls && !h->write_calls && !h->unknown_calls)
 		return;
 	ev.proc = h->proc;
 	ev.file = k->file;
@@ -371,6 +421,13 @@ static void report_open_account(void *ctx, const struct pa_hold_key *k,
 	ev.file_ino = h->file_ino;
 	ev.file_dev = h->file_dev;
 	ev.watch_id = h->watch_id;
+	ev.sent_bytes = h->sent_bytes;
+	ev.sent_calls = h->sent_calls;
+	ev.ring_calls = h->ring_calls;
+	ev.unknown_calls = h->unknown_calls;
+	ev.unknown_bytes = h->unknown_bytes;
+	ev.write_bytes = h->write_bytes;
+	ev.write_calls = h->write_calls;
 	ev.reason = PA_READ_AGENT_STOP;
 	ev.final = 1;
 	write_read(a, &ev);
@@ -472,6 +529,7 @@ static void tick(struct pa_agent *a, bool final)
 	check_shipper(a);
 	check_clock(a);
 	check_watch_paths(a);
+	pa_routes_tick(a, final);
 	check_losses(a, final);
 }
 
@@ -513,6 +571,9 @@ static void write_start(struct pa_agent *a)
 	pa_jw_str(&a->jw, "hook", pa_hook_name(a->bpf.backend));
 	pa_jw_bool(&a->jw, "sees_compat_syscalls", a->bpf.sees_compat);
 	pa_jw_bool(&a->jw, "denied_open_routes", a->bpf.have_bpf_loop);
+	/* io_uring opens and reads: with the tp_btf hook on kernels that have
+	 * its tracepoints; else a ring bypasses the audit (say so). */
+	pa_jw_bool(&a->jw, "io_uring_audited", a->bpf.ring_audited);
 	if (a->bpf.missing[0])
 		pa_jw_str(&a->jw, "unaudited_syscalls", a->bpf.missing);
 	pa_jw_u64(&a->jw, "ring_buffer_mb", a->opt->ring_buffer_mb);
@@ -559,6 +620,7 @@ static void write_stop(struct pa_agent *a)
 	pa_jw_u64(&a->jw, "opens_released_kept", a->n_gone_opens);
 	pa_jw_u64(&a->jw, "opens_table_bytes", a->opens.bytes + a->opens.cap * sizeof(void *));
 	pa_jw_obj_close(&a->jw);
+	pa_routes_write_stats(a);
 	/* What enrichment cost and missed: for tuning, and so a record
 	 * without a program name can be explained. */
 	pa_jw_obj_open(&a->jw, "enrichment");
@@ -579,6 +641,24 @@ static void write_stop(struct pa_agent *a)
 
 /* Files open under a watch before we started: tracked from now on. After
  * the hooks and the watches are in place, so nothing slips between. */
+/* Watched files with other names (hard links): in scope under any. */
+static void seed_inodes(struct pa_agent *a)
+{
+	struct pa_inodes *s = &a->routes.inodes;
+	int err = pa_inodes_seed(&a->bpf, s, &a->watches);
+
+	if (err)
+		pa_warn("could not walk every watched tree for hard-linked files: %s; opens "
+			"through their other names are audited only once a link is made while "
+			"running", strerror(-err));
+	if (s->seeded || s->full)
+		pa_info("%llu hard-linked watched file%s: opens through any of their names are "
+			"audited (%llu files looked at in %llu ms%s)",
+			(unsigned long long)s->seeded, s->seeded == 1 ? "" : "s",
+			(unsigned long long)s->scanned, (unsigned long long)(s->seed_ns / 1000000),
+			s->full ? "; the set is full: some left out" : "");
+}
+
 static void discover(struct pa_agent *a)
 {
 	uint64_t found;
@@ -791,12 +871,17 @@ int pa_agent_start(struct pa_agent *a, struct pa_config *cfg, const struct pa_op
 		pa_fatal("ring buffer: %s", strerror(errno));
 	write_start(a);
 	discover(a);
+	seed_inodes(a);
 	flush_sinks(a);
 	if (a->watches.n == 0)
 		pa_warn("nothing is watched: no --watch given; every open is ignored");
 	pa_info("ready: watching %zu director%s with the %s hook%s", a->watches.n,
 		a->watches.n == 1 ? "y" : "ies", pa_hook_name(a->bpf.backend),
 		a->bpf.sees_compat ? "" : " (32-bit syscalls are not seen)");
+	if (!a->bpf.ring_audited)
+		pa_warn("io_uring opens and reads are NOT audited with the %s hook on this kernel: "
+			"set kernel.io_uring_disabled=2 to turn io_uring off, or see phiauditd(8)",
+			pa_hook_name(a->bpf.backend));
 	pa_status_ready(a);
 	rc = pa_notify("READY=1\nSTATUS=auditing");
 	if (rc)
@@ -871,6 +956,7 @@ void pa_agent_free(struct pa_agent *a)
 	pa_watch_clear(&a->watches, &a->bpf);
 	pa_bpf_stop(&a->bpf);
 	pa_opens_free(&a->opens);
+	pa_routes_free(&a->routes);
 	pa_alerts_free(a);
 	pa_enrich_free(&a->enrich);
 	/* the sinks first: they may hold strings of a retired config */

@@ -20,6 +20,7 @@
 #include "enrich.h"
 #include "ocsf.h"
 #include "opens.h"
+#include "routes.h"
 #include "options.h"
 #include "sink.h"
 #include "watch.h"
@@ -85,6 +86,7 @@ struct pa_agent {
 	uint64_t reads_unknown_open;   /* read records whose open was lost */
 	uint64_t opens_untracked_nomem;
 	struct pa_path path_host, path_view; /* scratch, too big for the stack */
+	struct pa_routes routes;       /* changes, mmaps, transfers (routes.h) */
 };
 
 /* Load, watch, announce readiness. 0, or exits with a clear message. */

@@ -28,7 +28,28 @@ const struct pa_read_event *pa_decode_read(const void *data, size_t size)
 	const struct pa_read_event *ev = decode_fixed(data, size, PA_EV_READ, sizeof(*ev));
 
 	if (!ev || ev->reason > PA_READ_AGENT_STOP || ev->final > 1 ||
-	    (!ev->final != (ev->reason == PA_READ_PROGRESS)) || ev->calls < (ev->bytes ? 1 : 0))
+	    (!ev->final != (ev->reason == PA_READ_PROGRESS)) || ev->calls < (ev->bytes ? 1 : 0) ||
+	    ev->sent_bytes > ev->bytes || ev->sent_calls > ev->calls || ev->ring_calls > ev->calls ||
+	    ev->write_calls < (ev->write_bytes ? 1 : 0))
+		return NULL;
+	return ev;
+}
+
+const struct pa_map_event *pa_decode_map(const void *data, size_t size)
+{
+	const struct pa_map_event *ev = decode_fixed(data, size, PA_EV_MAP, sizeof(*ev));
+
+	if (ev && ev->bytes_mapped > ev->length)
+		return NULL;
+	return ev;
+}
+
+const struct pa_xfer_event *pa_decode_xfer(const void *data, size_t size)
+{
+	const struct pa_xfer_event *ev = decode_fixed(data, size, PA_EV_XFER, sizeof(*ev));
+
+	if (ev && (ev->phase < PA_XFER_START || ev->phase > PA_XFER_ONCE ||
+		   ev->dst_kind > PA_DST_OTHER || ev->calls < (ev->bytes ? 1 : 0)))
 		return NULL;
 	return ev;
 }
@@ -60,11 +81,13 @@ int pa_decode_open(const void *data, size_t size, struct pa_open_view *out)
 	const char *d = (const char *)data + sizeof(*ev);
 	size_t datalen;
 
-	if (size < sizeof(*ev) || ev->hdr.type != PA_EV_OPEN || ev->hdr.size > size ||
-	    ev->hdr.size < sizeof(*ev))
+	if (size < sizeof(*ev) || (ev->hdr.type != PA_EV_OPEN && ev->hdr.type != PA_EV_CHANGE) ||
+	    ev->hdr.size > size || ev->hdr.size < sizeof(*ev) || ev->role > PA_ROLE_DEST)
 		return -EINVAL;
-	datalen = (size_t)ev->user_len + ev->rel_len + ev->view_len;
+	datalen = (size_t)ev->user_len + ev->rel_len + ev->view_len + ev->name_len;
 	if (datalen != ev->hdr.size - sizeof(*ev))
+		return -EINVAL;
+	if (ev->name_len && d[datalen - 1] != '\0')
 		return -EINVAL;
 	/* A user string carries its NUL; an empty one is absent, and a
 	 * record that claims its path came from one must have one. */
@@ -76,6 +99,7 @@ int pa_decode_open(const void *data, size_t size, struct pa_open_view *out)
 	out->user = d;
 	out->rel = d + ev->user_len;
 	out->view = out->rel + ev->rel_len;
+	out->name = ev->name_len ? out->view + ev->view_len : NULL;
 	return 0;
 }
 
@@ -109,7 +133,21 @@ bool pa_open_paths(const struct pa_open_view *v, const char *watch_path, struct 
 	bool from_user = ev->path_flags & PA_PATH_FROM_USER;
 
 	view_path(v, view);
-	if (!watch_path || ev->scope != PA_SCOPE_IN) {
+	if (ev->scope == PA_SCOPE_OUT || (ev->path_flags & PA_PATH_VIA_INODE)) {
+		/* Outside every watched tree (a rename's other name, a watched
+		 * inode's other link): the names ran to the root. */
+		pa_path_set(host, "", 0);
+		if (ev->path_flags & PA_PATH_REL_TRUNCATED)
+			pa_path_set(host, PA_CUT_MARK, strlen(PA_CUT_MARK));
+		pa_path_append_names(host, v->rel, ev->rel_len);
+		if (from_user)
+			pa_path_append_rel(host, v->user, strlen(v->user));
+		if (from_user && v->user[0] == '/')
+			*host = *view;
+		pa_path_normalize(host);
+		if (host->len == 0)
+			pa_path_set(host, "/", 1);
+	} else if (!watch_path || ev->scope != PA_SCOPE_IN) {
 		/* No ancestry: the names the kernel found, relative. */
 		pa_path_set(host, "", 0);
 		if (ev->path_flags & PA_PATH_REL_TRUNCATED)

@@ -13,15 +13,19 @@
 struct pa_open_view {
 	const struct pa_open_event *ev;
 	const char *user, *rel, *view; /* into the event's data area */
+	const char *name;	       /* PA_EV_CHANGE: xattr name; NULL: none */
 };
 
-/* 0, or -EINVAL when the record is malformed (the agent counts it). */
+/* An open, or a change in the open layout (PA_EV_CHANGE).
+ * 0, or -EINVAL when the record is malformed (the agent counts it). */
 int pa_decode_open(const void *data, size_t size, struct pa_open_view *out);
 
 /* Fixed-size records: the record, or NULL when malformed. */
 const struct pa_read_event *pa_decode_read(const void *data, size_t size);
 const struct pa_hint_event *pa_decode_hint(const void *data, size_t size);
 const struct pa_file_gone_event *pa_decode_file_gone(const void *data, size_t size);
+const struct pa_map_event *pa_decode_map(const void *data, size_t size);
+const struct pa_xfer_event *pa_decode_xfer(const void *data, size_t size);
 /* Also checks exe_len < PA_EXE_LEN, args_len, n_ancestors. */
 const struct pa_proc_event *pa_decode_proc(const void *data, size_t size);
 

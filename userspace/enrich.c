@@ -171,7 +171,7 @@ void pa_enrich_open_record(struct pa_enrich *e, struct pa_jw *jw, const struct p
 
 void pa_enrich_read_record(struct pa_enrich *e, struct pa_jw *jw, const struct pa_host_info *host,
 			   uint64_t record_seq, const struct pa_read_event *ev,
-			   const struct pa_open_info *o, const char *watch_path)
+			   const struct pa_open_info *o, const char *watch_path, bool update)
 {
 	struct pa_read_record r = { .ev = ev };
 	struct pa_process_details details;
@@ -195,7 +195,10 @@ void pa_enrich_read_record(struct pa_enrich *e, struct pa_jw *jw, const struct p
 	r.watch_path = watch_path;
 	r.who = pa_enrich_who(e, &ev->proc, &who);
 	r.details = pa_enrich_describe(e, &ev->proc, &details);
-	pa_ocsf_read(jw, host, &r);
+	if (update)
+		pa_ocsf_update(jw, host, &r);
+	else
+		pa_ocsf_read(jw, host, &r);
 }
 
 /* ---- details kept beyond the tables ---- */

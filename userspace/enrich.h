@@ -63,7 +63,8 @@ void pa_enrich_kept_free(struct pa_kept_details *k);
  * benchmark measures them): times converted, names and details attached,
  * encoded into @jw. @path: the open's host path; @process_path: the path
  * the process saw when it differs (else NULL); @watch_path: NULL when
- * unknown. A Read's @o is its open (NULL when that record was lost).
+ * unknown. A Read's @o is its open (NULL when that record was lost);
+ * @update: the account's writes (an Update record), not its reads.
  */
 struct pa_open_info;
 void pa_enrich_open_record(struct pa_enrich *e, struct pa_jw *jw, const struct pa_host_info *host,
@@ -72,6 +73,6 @@ void pa_enrich_open_record(struct pa_enrich *e, struct pa_jw *jw, const struct p
 			   const char *watch_path);
 void pa_enrich_read_record(struct pa_enrich *e, struct pa_jw *jw, const struct pa_host_info *host,
 			   uint64_t record_seq, const struct pa_read_event *ev,
-			   const struct pa_open_info *o, const char *watch_path);
+			   const struct pa_open_info *o, const char *watch_path, bool update);
 
 #endif

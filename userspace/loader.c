@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "log.h"
@@ -65,6 +66,13 @@ static struct bpf_program *const *backend_progs(struct phiaudit_bpf *s, enum pa_
 		progs[1] = s->progs.pa_exit_btf;
 		progs[2] = s->progs.pa_exec_btf;
 		*n = 3;
+		/* io_uring's tracepoints, where the kernel has them (ring_probe) */
+		if (bpf_program__autoload(s->progs.pa_ring_complete_btf)) {
+			progs[3] = s->progs.pa_ring_submit_btf;
+			progs[4] = s->progs.pa_ring_file_get_btf;
+			progs[5] = s->progs.pa_ring_complete_btf;
+			*n = 6;
+		}
 		break;
 	case PA_HOOK_RAW_TP:
 		progs[0] = s->progs.pa_sys_exit_raw;
@@ -73,21 +81,15 @@ static struct bpf_program *const *backend_progs(struct phiaudit_bpf *s, enum pa_
 		*n = 3;
 		break;
 	default: {
-		struct bpf_program *tp[] = {
-			s->progs.pa_tp_exit_open,    s->progs.pa_tp_exit_creat,
-			s->progs.pa_tp_exit_openat,  s->progs.pa_tp_exit_openat2,
-			s->progs.pa_tp_exit_open_by_handle_at,
-			s->progs.pa_tp_exit_read,    s->progs.pa_tp_exit_pread64,
-			s->progs.pa_tp_exit_readv,   s->progs.pa_tp_exit_preadv,
-			s->progs.pa_tp_exit_preadv2, s->progs.pa_tp_exit_close,
-			s->progs.pa_tp_exit_close_range,
-			s->progs.pa_tp_exit_dup,     s->progs.pa_tp_exit_dup2,
-			s->progs.pa_tp_exit_dup3,    s->progs.pa_tp_exit_fcntl,
-			s->progs.pa_tp_exit_process, s->progs.pa_tp_exec,
-		};
+		/* Every per-syscall tracepoint, and the exit and exec ones. */
+		struct bpf_program *p;
 
-		*n = sizeof(tp) / sizeof(tp[0]);
-		memcpy(progs, tp, sizeof(tp));
+		*n = 0;
+		bpf_object__for_each_program(p, s->obj) {
+			if (strncmp(bpf_program__name(p), "pa_tp_", 6) || *n == PA_MAX_LINKS)
+				continue;
+			progs[(*n)++] = p;
+		}
 	}
 	}
 	return progs;
@@ -99,6 +101,59 @@ static bool is_iterator(struct phiaudit_bpf *s, struct bpf_program *p)
 	return p == s->progs.pa_iter_ident || p == s->progs.pa_iter_discover ||
 	       p == s->progs.pa_sweep_fds || p == s->progs.pa_sweep_holds ||
 	       p == s->progs.pa_sweep_files;
+}
+
+/* A REQ_F_*_BIT value from the kernel's BTF (an anonymous enum, which
+ * CO-RE cannot name); -1 when missing. */
+static long btf_enum_value(const struct btf *btf, const char *name)
+{
+	for (unsigned int i = 1; i < btf__type_cnt(btf); i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(t))
+			continue;
+		e = btf_enum(t);
+		for (unsigned int j = 0; j < btf_vlen(t); j++)
+			if (!strcmp(btf__name_by_offset(btf, e[j].name_off), name))
+				return e[j].val;
+	}
+	return -1;
+}
+
+/*
+ * Does this kernel have the io_uring tracepoints and the request flags
+ * the ring programs read? Sets their bits; false: io_uring unaudited.
+ */
+static bool ring_probe(struct phiaudit_bpf *s)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	long fixed, skip, skip_link;
+	bool ok;
+
+	if (!btf)
+		return false;
+	fixed = btf_enum_value(btf, "REQ_F_FIXED_FILE_BIT");
+	skip = btf_enum_value(btf, "REQ_F_CQE_SKIP_BIT");
+	skip_link = btf_enum_value(btf, "REQ_F_SKIP_LINK_CQES_BIT");
+	ok = fixed >= 0 && skip >= 0 &&
+	     btf__find_by_name_kind(btf, "btf_trace_io_uring_complete", BTF_KIND_TYPEDEF) > 0 &&
+	     btf__find_by_name_kind(btf, "btf_trace_io_uring_file_get", BTF_KIND_TYPEDEF) > 0 &&
+	     btf__find_by_name_kind(btf, "btf_trace_io_uring_submit_req", BTF_KIND_TYPEDEF) > 0;
+	if (ok) {
+		s->rodata->pa_req_bit_fixed = (uint32_t)fixed;
+		s->rodata->pa_req_bit_skip = (uint32_t)skip;
+		/* missing: no short skip reads to correct; a bit never set */
+		s->rodata->pa_req_bit_skip_link = skip_link >= 0 ? (uint32_t)skip_link : 63;
+	}
+	btf__free(btf);
+	return ok;
+}
+
+static bool is_ring_prog(struct phiaudit_bpf *s, struct bpf_program *p)
+{
+	return p == s->progs.pa_ring_submit_btf || p == s->progs.pa_ring_file_get_btf ||
+	       p == s->progs.pa_ring_complete_btf;
 }
 
 static void set_autoload(struct phiaudit_bpf *s, enum pa_hook_backend want)
@@ -114,6 +169,19 @@ static void set_autoload(struct phiaudit_bpf *s, enum pa_hook_backend want)
 			on |= prog == mine[i];
 		bpf_program__set_autoload(prog, on);
 	}
+}
+
+/* Before set_autoload: the ring programs go with tp_btf, if the kernel has them. */
+static void ring_autoload(struct pa_bpf *b, enum pa_hook_backend want)
+{
+	struct phiaudit_bpf *s = b->skel;
+	bool on = want == PA_HOOK_TP_BTF && ring_probe(s);
+	struct bpf_program *prog;
+
+	b->ring_audited = on;
+	bpf_object__for_each_program(prog, s->obj)
+		if (is_ring_prog(s, prog))
+			bpf_program__set_autoload(prog, on);
 }
 
 static int attach_backend(struct pa_bpf *b)
@@ -179,6 +247,7 @@ static int try_backend(struct pa_bpf *b, const struct pa_options *o, enum pa_hoo
 	b->skel = phiaudit_bpf__open();
 	if (!b->skel)
 		return -errno;
+	ring_autoload(b, kind);
 	set_autoload(b->skel, kind);
 	bpf_map__set_max_entries(b->skel->maps.pa_events, (uint32_t)o->ring_buffer_mb << 20);
 	bpf_map__set_max_entries(b->skel->maps.pa_files, (uint32_t)o->max_open_files);

@@ -17,11 +17,12 @@
 struct phiaudit_bpf;
 struct bpf_link;
 
-#define PA_MAX_LINKS 24
+#define PA_MAX_LINKS 72
 
 struct pa_bpf {
 	struct phiaudit_bpf *skel;
 	struct bpf_link *links[PA_MAX_LINKS];
+	bool ring_audited;	/* io_uring's tracepoints attached (tp_btf only) */
 	size_t n_links;
 	struct bpf_link *ident_link;
 	struct bpf_link *discover_link;

@@ -91,10 +91,23 @@ void pa_format_open_flags(char *buf, size_t n, uint64_t flags)
 		snprintf(buf + len, n - len, "|0x%llx", (unsigned long long)rest);
 }
 
-static const char *syscall_name(unsigned int op)
+const char *pa_syscall_name(unsigned int op)
 {
-	static const char *const names[] = { "none", "open", "creat", "openat", "openat2",
-					     "open_by_handle_at" };
+	/* In enum pa_syscall's order. */
+	static const char *const names[] = {
+		"none", "open", "creat", "openat", "openat2", "open_by_handle_at",
+		"read", "pread64", "readv", "preadv", "preadv2",
+		"close", "close_range", "dup", "dup2", "dup3", "fcntl",
+		"write", "pwrite64", "writev", "pwritev", "pwritev2",
+		"sendfile", "splice", "copy_file_range", "mmap", "mmap2", "ioctl",
+		"truncate", "ftruncate", "unlink", "unlinkat", "rmdir",
+		"rename", "renameat", "renameat2", "link", "linkat",
+		"chmod", "fchmod", "fchmodat", "fchmodat2",
+		"chown", "lchown", "fchown", "fchownat",
+		"setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
+		"io_uring_openat", "io_uring_openat2", "io_uring_read", "io_uring_splice",
+	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) == PA_SYS_MAX, "a name per syscall");
 
 	return op < sizeof(names) / sizeof(names[0]) ? names[op] : "unknown";
 }
@@ -177,7 +190,7 @@ void pa_ocsfw_device(struct pa_jw *w, const struct pa_host_info *h)
 	pa_jw_obj_close(w);
 }
 
-static void write_status(struct pa_jw *w, int ret)
+void pa_ocsfw_status(struct pa_jw *w, int ret)
 {
 	if (ret >= 0) {
 		pa_jw_i64(w, "status_id", 1);
@@ -296,7 +309,8 @@ void pa_ocsfw_ancestry(struct pa_jw *w, const struct pa_process_details *d)
 	pa_jw_arr_close(w);
 }
 
-static void write_file(struct pa_jw *w, unsigned int file_mode, const char *path, size_t len)
+void pa_ocsfw_file(struct pa_jw *w, const char *key, unsigned int file_mode, const char *path,
+		   size_t len)
 {
 	size_t base = len;
 	const char *type_name;
@@ -304,7 +318,7 @@ static void write_file(struct pa_jw *w, unsigned int file_mode, const char *path
 
 	while (base > 0 && path[base - 1] != '/')
 		base--;
-	pa_jw_obj_open(w, "file");
+	pa_jw_obj_open(w, key);
 	pa_jw_bytes(w, "path", path, len);
 	pa_jw_bytes(w, "name", path + base, len - base);
 	if (base > 0)
@@ -334,7 +348,7 @@ static void write_path_flags(struct pa_jw *w, const struct pa_open_record *r)
 	unsigned int f = r->v->ev->path_flags;
 	/* The host path overflowing our buffer is the same fact as names cut
 	 * in the kernel: one "truncated". */
-	bool overflow = r->path->overflow && !(f & PA_PATH_REL_TRUNCATED);
+	bool overflow = r->path && r->path->overflow && !(f & PA_PATH_REL_TRUNCATED);
 	int any = overflow;
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -363,41 +377,18 @@ void pa_ocsfw_ids(struct pa_jw *w, const struct pa_proc *p, const struct pa_iden
 		pa_jw_str(w, "group_name", who->group);
 }
 
-static void write_open_unmapped(struct pa_jw *w, const struct pa_open_record *r)
+/* What an open and a change share in unmapped: who, and where. */
+static void write_where(struct pa_jw *w, const struct pa_open_record *r)
 {
 	const struct pa_open_event *ev = r->v->ev;
-	const struct pa_proc *p = &ev->proc;
-	char buf[256];
+	char buf[64];
 
-	pa_jw_obj_open(w, "unmapped");
-	pa_jw_u64(w, "event_seq", ev->hdr.seq);
-	if (ev->track & PA_TRACK_DISCOVERED)
-		pa_jw_bool(w, "discovered", true);
-	if (ev->ret >= 0)
-		pa_jw_bool(w, "reads_tracked", (ev->track & PA_TRACK_READS) != 0);
-	pa_ocsfw_ids(w, p, r->who);
-	pa_ocsfw_ancestry(w, r->details);
-	pa_jw_u64(w, "euid", p->euid);
-	pa_jw_u64(w, "egid", p->egid);
-	if (ev->syscall != PA_SYS_NONE) { /* discovered opens have none */
-		pa_jw_str(w, "syscall", syscall_name(ev->syscall));
-		pa_jw_bool(w, "compat", ev->compat);
-	}
-	pa_format_open_flags(buf, sizeof(buf), ev->flags);
-	pa_jw_str(w, "open_flags", buf);
-	/* open(2) uses the mode with O_CREAT and with O_TMPFILE */
-	if ((ev->flags & 0100) || (ev->flags & 020200000) == 020200000) {
-		snprintf(buf, sizeof(buf), "0%o", ev->mode & 07777);
-		pa_jw_str(w, "create_mode", buf);
-	}
-	if (ev->dirfd != -100)
-		pa_jw_i64(w, "dirfd", ev->dirfd);
-	if (ev->ret >= 0)
-		pa_jw_i64(w, "fd", ev->ret);
 	pa_jw_str(w, "scope", scope_name(ev->scope));
 	if (r->watch_path)
 		pa_jw_str(w, "watch", r->watch_path);
 	pa_jw_str(w, "path_source", ev->path_flags & PA_PATH_FROM_USER ? "user" : "kernel");
+	if (ev->path_flags & PA_PATH_VIA_INODE)
+		pa_jw_bool(w, "watched_inode", true); /* outside the trees: a link, a move */
 	if (r->process_path)
 		pa_jw_bytes(w, "process_path", r->process_path->s, r->process_path->len);
 	write_path_flags(w, r);
@@ -411,6 +402,51 @@ static void write_open_unmapped(struct pa_jw *w, const struct pa_open_record *r)
 		pa_jw_u64(w, "file_gid", ev->file_gid);
 		pa_jw_u64(w, "file_size", ev->file_size);
 	}
+}
+
+static void write_who(struct pa_jw *w, const struct pa_open_record *r)
+{
+	const struct pa_proc *p = &r->v->ev->proc;
+
+	pa_ocsfw_ids(w, p, r->who);
+	pa_ocsfw_ancestry(w, r->details);
+	pa_jw_u64(w, "euid", p->euid);
+	pa_jw_u64(w, "egid", p->egid);
+}
+
+static void write_open_unmapped(struct pa_jw *w, const struct pa_open_record *r)
+{
+	const struct pa_open_event *ev = r->v->ev;
+	const struct pa_proc *p = &ev->proc;
+	char buf[256];
+
+	pa_jw_obj_open(w, "unmapped");
+	pa_jw_u64(w, "event_seq", ev->hdr.seq);
+	if (ev->track & PA_TRACK_DISCOVERED)
+		pa_jw_bool(w, "discovered", true);
+	if (ev->ret >= 0)
+		pa_jw_bool(w, "reads_tracked", (ev->track & PA_TRACK_READS) != 0);
+	if (ev->path_flags & PA_PATH_CREATED)
+		pa_jw_bool(w, "created", true);
+	write_who(w, r);
+	if (ev->syscall != PA_SYS_NONE) { /* discovered opens have none */
+		pa_jw_str(w, "syscall", pa_syscall_name(ev->syscall));
+		pa_jw_bool(w, "compat", ev->compat);
+	}
+	pa_format_open_flags(buf, sizeof(buf), ev->flags);
+	pa_jw_str(w, "open_flags", buf);
+	/* open(2) uses the mode with O_CREAT and with O_TMPFILE */
+	if ((ev->flags & 0100) || (ev->flags & 020200000) == 020200000) {
+		snprintf(buf, sizeof(buf), "0%o", ev->mode & 07777);
+		pa_jw_str(w, "create_mode", buf);
+	}
+	if (ev->dirfd != -100)
+		pa_jw_i64(w, "dirfd", ev->dirfd);
+	if (ev->path_flags & PA_PATH_FIXED_SLOT)
+		pa_jw_bool(w, "ring_fixed_slot", true); /* no fd: a slot of the ring's */
+	else if (ev->ret >= 0)
+		pa_jw_i64(w, "fd", ev->ret);
+	write_where(w, r);
 	pa_jw_u64(w, "mnt_ns", p->mnt_ns);
 	pa_jw_u64(w, "cgroup_id", p->cgroup_id);
 	pa_jw_obj_close(w);
@@ -425,9 +461,9 @@ void pa_ocsf_open(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 	pa_ocsfw_class(w, 1001, "File System Activity", 1, "System Activity", 14, "Open");
 	pa_jw_i64(w, "severity_id", 1);
 	pa_jw_str(w, "severity", "Informational");
-	write_status(w, ev->ret);
+	pa_ocsfw_status(w, ev->ret);
 	pa_ocsfw_actor(w, &ev->proc, r->proc_start_ns, r->who, r->details);
-	write_file(w, ev->file_mode, r->path->s, r->path->len);
+	pa_ocsfw_file(w, "file", ev->file_mode, r->path->s, r->path->len);
 	pa_ocsfw_device(w, h);
 	pa_ocsfw_metadata(w, h, r->record_seq);
 	write_open_unmapped(w, r);
@@ -453,26 +489,53 @@ static void write_span(struct pa_jw *w, const char *key, uint64_t utc_ns)
 	pa_jw_str(w, k, iso);
 }
 
-void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa_read_record *r)
+/* unmapped: the account's counters for a Read record (reads, transfers
+ * out, io_uring) or an Update record (writes); zeros left out. */
+static void write_account_counts(struct pa_jw *w, const struct pa_read_event *ev, bool update)
+{
+	if (update) {
+		pa_jw_u64(w, "bytes_written", ev->write_bytes);
+		pa_jw_u64(w, "write_calls", ev->write_calls);
+		return;
+	}
+	pa_jw_u64(w, "bytes_read", ev->bytes);
+	pa_jw_u64(w, "read_calls", ev->calls);
+	if (ev->sent_calls) {
+		pa_jw_u64(w, "bytes_sent", ev->sent_bytes);
+		pa_jw_u64(w, "sent_calls", ev->sent_calls);
+	}
+	if (ev->ring_calls)
+		pa_jw_u64(w, "ring_read_calls", ev->ring_calls);
+	if (ev->unknown_calls) {
+		/* IOSQE_CQE_SKIP_SUCCESS: done, result unseen; what they asked */
+		pa_jw_u64(w, "ring_reads_unseen", ev->unknown_calls);
+		pa_jw_u64(w, "ring_bytes_unseen", ev->unknown_bytes);
+	}
+}
+
+static void write_account(struct pa_jw *w, const struct pa_host_info *h,
+			  const struct pa_read_record *r, bool update)
 {
 	const struct pa_read_event *ev = r->ev;
 	const struct pa_proc *p = &ev->proc;
+	uint64_t count = update ? ev->write_calls : ev->calls;
 	char buf[64];
 
 	pa_jw_obj_open(w, NULL);
 	pa_ocsfw_time(w, r->time_ns);
-	pa_ocsfw_class(w, 1001, "File System Activity", 1, "System Activity", 2, "Read");
+	pa_ocsfw_class(w, 1001, "File System Activity", 1, "System Activity", update ? 3 : 2,
+		       update ? "Update" : "Read");
 	pa_jw_i64(w, "severity_id", 1);
 	pa_jw_str(w, "severity", "Informational");
-	write_status(w, 0);
-	pa_jw_u64(w, "count", ev->calls);
-	if (ev->calls && r->first_ns) {
+	pa_ocsfw_status(w, 0);
+	pa_jw_u64(w, "count", count);
+	if (count && r->first_ns) {
 		write_span(w, "start_time", r->first_ns);
 		write_span(w, "end_time", r->last_ns);
 	}
 	pa_ocsfw_actor(w, p, r->proc_start_ns, r->who, r->details);
 	if (r->path)
-		write_file(w, r->file_mode, r->path, r->path_len);
+		pa_ocsfw_file(w, "file", r->file_mode, r->path, r->path_len);
 	pa_ocsfw_device(w, h);
 	pa_ocsfw_metadata(w, h, r->record_seq);
 	pa_jw_obj_open(w, "unmapped");
@@ -480,8 +543,7 @@ void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 		pa_jw_u64(w, "event_seq", ev->hdr.seq);
 	pa_jw_u64(w, "open_event_seq", ev->open_seq);
 	pa_jw_u64(w, "account_seq", ev->account_seq);
-	pa_jw_u64(w, "bytes_read", ev->bytes);
-	pa_jw_u64(w, "read_calls", ev->calls);
+	write_account_counts(w, ev, update);
 	pa_jw_bool(w, "final", ev->final);
 	pa_jw_str(w, "reason", read_reason_name(ev->reason));
 	if (!r->path)
@@ -495,6 +557,131 @@ void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 	pa_jw_u64(w, "inode", ev->file_ino);
 	snprintf(buf, sizeof(buf), "%u:%u", ev->file_dev >> 20, ev->file_dev & 0xfffff);
 	pa_jw_str(w, "dev", buf);
+	pa_jw_u64(w, "mnt_ns", p->mnt_ns);
+	pa_jw_u64(w, "cgroup_id", p->cgroup_id);
+	pa_jw_obj_close(w);
+	pa_jw_obj_close(w);
+	pa_jw_newline(w);
+}
+
+void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa_read_record *r)
+{
+	write_account(w, h, r, false);
+}
+
+void pa_ocsf_update(struct pa_jw *w, const struct pa_host_info *h, const struct pa_read_record *r)
+{
+	write_account(w, h, r, true);
+}
+
+/* A change's activity: OCSF 1001's ids (1.x: 6 Set Attributes, 7 Set Security). */
+static int change_activity(unsigned int op, const char **name)
+{
+	switch (op) {
+	case PA_SYS_UNLINK: case PA_SYS_UNLINKAT: case PA_SYS_RMDIR:
+		*name = "Delete";
+		return 4;
+	case PA_SYS_RENAME: case PA_SYS_RENAMEAT: case PA_SYS_RENAMEAT2:
+		*name = "Rename";
+		return 5;
+	case PA_SYS_LINK: case PA_SYS_LINKAT:
+		*name = "Create";
+		return 1;
+	case PA_SYS_TRUNCATE: case PA_SYS_FTRUNCATE:
+		*name = "Update";
+		return 3;
+	case PA_SYS_CHMOD: case PA_SYS_FCHMOD: case PA_SYS_FCHMODAT: case PA_SYS_FCHMODAT2:
+	case PA_SYS_CHOWN: case PA_SYS_LCHOWN: case PA_SYS_FCHOWN: case PA_SYS_FCHOWNAT:
+		*name = "Set Security";
+		return 7;
+	case PA_SYS_SETXATTR: case PA_SYS_LSETXATTR: case PA_SYS_FSETXATTR:
+	case PA_SYS_REMOVEXATTR: case PA_SYS_LREMOVEXATTR: case PA_SYS_FREMOVEXATTR:
+		*name = "Set Attributes";
+		return 6;
+	default:
+		*name = "Other";
+		return 99;
+	}
+}
+
+/* unmapped: what the change set (mode, owner, length, xattr). */
+static void write_change_args(struct pa_jw *w, const struct pa_open_event *ev, const char *name)
+{
+	char buf[32];
+
+	switch (ev->syscall) {
+	case PA_SYS_CHMOD: case PA_SYS_FCHMOD: case PA_SYS_FCHMODAT: case PA_SYS_FCHMODAT2:
+		snprintf(buf, sizeof(buf), "0%o", ev->mode & 07777);
+		pa_jw_str(w, "mode", buf);
+		break;
+	case PA_SYS_CHOWN: case PA_SYS_LCHOWN: case PA_SYS_FCHOWN: case PA_SYS_FCHOWNAT:
+		pa_jw_obj_open(w, "owner");
+		if ((uint32_t)(ev->arg >> 32) != (uint32_t)-1)
+			pa_jw_u64(w, "uid", (uint32_t)(ev->arg >> 32));
+		if ((uint32_t)ev->arg != (uint32_t)-1)
+			pa_jw_u64(w, "gid", (uint32_t)ev->arg);
+		pa_jw_obj_close(w);
+		break;
+	case PA_SYS_TRUNCATE: case PA_SYS_FTRUNCATE:
+		pa_jw_u64(w, "truncate_length", ev->arg);
+		break;
+	case PA_SYS_REMOVEXATTR: case PA_SYS_LREMOVEXATTR: case PA_SYS_FREMOVEXATTR:
+		pa_jw_bool(w, "xattr_removed", true);
+		/* fall through */
+	case PA_SYS_SETXATTR: case PA_SYS_LSETXATTR: case PA_SYS_FSETXATTR:
+		if (name)
+			pa_jw_bytes(w, "xattr", name, strlen(name));
+		break;
+	default:
+		break;
+	}
+	if (ev->flags)
+		pa_jw_u64(w, "flags", ev->flags);
+}
+
+void pa_ocsf_change(struct pa_jw *w, const struct pa_host_info *h, const struct pa_change_record *r)
+{
+	const struct pa_open_record *o = &r->file;
+	const struct pa_open_event *ev = o->v->ev;
+	const struct pa_proc *p = &ev->proc;
+	const char *activity;
+	int id = change_activity(ev->syscall, &activity);
+
+	pa_jw_obj_open(w, NULL);
+	pa_ocsfw_time(w, o->time_ns);
+	pa_ocsfw_class(w, 1001, "File System Activity", 1, "System Activity", id, activity);
+	pa_jw_i64(w, "severity_id", 1);
+	pa_jw_str(w, "severity", "Informational");
+	pa_ocsfw_status(w, ev->ret);
+	pa_ocsfw_actor(w, p, o->proc_start_ns, o->who, o->details);
+	if (o->path)
+		pa_ocsfw_file(w, "file", ev->file_mode, o->path->s, o->path->len);
+	if (r->new_path)
+		pa_ocsfw_file(w, "file_result", ev->file_mode, r->new_path->s, r->new_path->len);
+	pa_ocsfw_device(w, h);
+	pa_ocsfw_metadata(w, h, o->record_seq);
+	pa_jw_obj_open(w, "unmapped");
+	pa_jw_u64(w, "event_seq", ev->hdr.seq);
+	pa_jw_str(w, "syscall", pa_syscall_name(ev->syscall));
+	pa_jw_bool(w, "compat", ev->compat);
+	write_change_args(w, ev, o->v->name);
+	if (id == 1)
+		pa_jw_bool(w, "hard_link", true);
+	if (r->moved_out)
+		pa_jw_bool(w, "moved_out", true);
+	if (r->moved_in)
+		pa_jw_bool(w, "moved_in", true);
+	if (!o->path)
+		pa_jw_bool(w, "path_unknown", true);
+	if (r->pair && !r->new_path)
+		pa_jw_bool(w, "new_path_unknown", true); /* its event was lost */
+	if (r->new_process_path)
+		pa_jw_bytes(w, "process_path_result", r->new_process_path->s,
+			    r->new_process_path->len);
+	write_who(w, o);
+	if (ev->dirfd != -100)
+		pa_jw_i64(w, "dirfd", ev->dirfd);
+	write_where(w, o);
 	pa_jw_u64(w, "mnt_ns", p->mnt_ns);
 	pa_jw_u64(w, "cgroup_id", p->cgroup_id);
 	pa_jw_obj_close(w);

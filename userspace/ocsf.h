@@ -68,7 +68,7 @@ struct pa_open_record {
 	uint64_t time_ns;	     /* UTC nanoseconds of the event */
 	uint64_t proc_start_ns;	     /* UTC nanoseconds the process started */
 	uint64_t record_seq;	     /* the agent's record sequence */
-	const struct pa_path *path;  /* host view */
+	const struct pa_path *path;  /* host view; changes: NULL when lost */
 	const struct pa_path *process_path; /* NULL when the same as path */
 	const char *watch_path;	     /* NULL when scope is unresolved */
 	const struct pa_identity *who; /* NULL: ids only */
@@ -93,6 +93,25 @@ struct pa_read_record {
 };
 
 void pa_ocsf_read(struct pa_jw *w, const struct pa_host_info *h, const struct pa_read_record *r);
+/* The same account's writes: activity 3 Update, bytes_written. */
+void pa_ocsf_update(struct pa_jw *w, const struct pa_host_info *h, const struct pa_read_record *r);
+
+/*
+ * A change (PA_EV_CHANGE): unlink, rename, link, truncate, chmod, chown,
+ * xattrs. file is the file changed (a rename's or link's old name);
+ * new_path its new name (file_result), NULL when there is none or it was
+ * lost (pair says which).
+ */
+struct pa_change_record {
+	struct pa_open_record file;
+	bool pair;			/* rename or link: a new name was due */
+	const struct pa_path *new_path;
+	const struct pa_path *new_process_path; /* NULL when the same */
+	bool moved_out, moved_in;	/* the new (old) name is outside every watch */
+};
+
+void pa_ocsf_change(struct pa_jw *w, const struct pa_host_info *h,
+		    const struct pa_change_record *r);
 
 enum pa_agent_activity {
 	PA_AGENT_START = 3,

@@ -20,5 +20,12 @@ void pa_ocsfw_actor(struct pa_jw *w, const struct pa_proc *p, uint64_t start_ns,
 void pa_ocsfw_ids(struct pa_jw *w, const struct pa_proc *p, const struct pa_identity *who);
 /* unmapped: cgroup, container, unit, tty, exe source, ancestors */
 void pa_ocsfw_ancestry(struct pa_jw *w, const struct pa_process_details *d);
+/* status_id, status; on failure (-errno) status_code and status_detail */
+void pa_ocsfw_status(struct pa_jw *w, int ret);
+/* An OCSF file object under @key ("file", "file_result"). */
+void pa_ocsfw_file(struct pa_jw *w, const char *key, unsigned int file_mode, const char *path,
+		   size_t len);
+/* "openat", "unlinkat", ... (enum pa_syscall) */
+const char *pa_syscall_name(unsigned int op);
 
 #endif

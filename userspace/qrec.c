@@ -105,6 +105,10 @@ void pa_qrec_from(struct pa_qrec *r, struct json_object *root)
 	r->bytes_read = pa_qrec_int(root, "unmapped.bytes_read");
 	r->read_calls = pa_qrec_int(root, "unmapped.read_calls");
 	r->account_seq = pa_qrec_int(root, "unmapped.account_seq");
+	/* A Read that is no read account (an mmap's record: bytes mapped,
+	 * not read) is shown, not summed with the accounts. */
+	if (r->kind == PA_QK_READ && r->account_seq < 0)
+		r->kind = PA_QK_OTHER;
 	r->open_event_seq = pa_qrec_int(root, "unmapped.open_event_seq");
 	fin = pa_qrec_get(root, "unmapped.final");
 	r->final = fin && json_object_get_boolean(fin);

@@ -63,6 +63,12 @@ enum pa_event_type {
 	PA_EV_FILE_GONE = 4, /* struct pa_file_gone_event: a tracked open file was released */
 	PA_EV_PROC = 5,	   /* struct pa_proc_event: a process's exec details and ancestry,
 			    * once, before its first audited open */
+	PA_EV_CHANGE = 6,  /* struct pa_open_event: a change by path or fd (unlink,
+			    * rename, link, chmod, chown, truncate, xattr), or
+			    * the destination of a transfer (role PA_ROLE_DEST) */
+	PA_EV_MAP = 7,	   /* struct pa_map_event: an mmap of a tracked file */
+	PA_EV_XFER = 8,	   /* struct pa_xfer_event: data moved or cloned out of a
+			    * tracked file to another file, a pipe or a socket */
 };
 
 /* Every record begins with this header. */
@@ -114,6 +120,50 @@ enum pa_syscall {
 	PA_SYS_DUP2,
 	PA_SYS_DUP3,
 	PA_SYS_FCNTL,
+	/* writes, accounted to the open file like reads */
+	PA_SYS_WRITE,
+	PA_SYS_PWRITE64,
+	PA_SYS_WRITEV,
+	PA_SYS_PWRITEV,
+	PA_SYS_PWRITEV2,
+	/* transfers: out of a tracked file counts as read, into one as write */
+	PA_SYS_SENDFILE,
+	PA_SYS_SPLICE,
+	PA_SYS_COPY_FILE_RANGE,
+	PA_SYS_MMAP,
+	PA_SYS_MMAP2,	/* i386: offset in pages */
+	PA_SYS_IOCTL,	/* FICLONE, FICLONERANGE, FIDEDUPERANGE only */
+	/* changes by path or by fd (PA_EV_CHANGE) */
+	PA_SYS_TRUNCATE,
+	PA_SYS_FTRUNCATE,
+	PA_SYS_UNLINK,
+	PA_SYS_UNLINKAT,
+	PA_SYS_RMDIR,
+	PA_SYS_RENAME,
+	PA_SYS_RENAMEAT,
+	PA_SYS_RENAMEAT2,
+	PA_SYS_LINK,
+	PA_SYS_LINKAT,
+	PA_SYS_CHMOD,
+	PA_SYS_FCHMOD,
+	PA_SYS_FCHMODAT,
+	PA_SYS_FCHMODAT2,
+	PA_SYS_CHOWN,
+	PA_SYS_LCHOWN,
+	PA_SYS_FCHOWN,
+	PA_SYS_FCHOWNAT,
+	PA_SYS_SETXATTR,
+	PA_SYS_LSETXATTR,
+	PA_SYS_FSETXATTR,
+	PA_SYS_REMOVEXATTR,
+	PA_SYS_LREMOVEXATTR,
+	PA_SYS_FREMOVEXATTR,
+	/* io_uring requests, named like their syscall twins */
+	PA_SYS_URING_OPENAT,
+	PA_SYS_URING_OPENAT2,
+	PA_SYS_URING_READ,
+	PA_SYS_URING_SPLICE,
+	PA_SYS_MAX
 };
 
 /* How far the kernel could place the file relative to the watch set. */
@@ -133,6 +183,21 @@ enum pa_scope {
 #define PA_PATH_DISCONNECTED	(1u << 5) /* dentry with no ancestry */
 #define PA_PATH_VIA_ROUTE	(1u << 6) /* denied open placed by a route from
 					   * an ancestor, not by its start dir */
+#define PA_PATH_VIA_INODE	(1u << 7) /* outside every watched tree, but the
+					   * inode is a watched file's (a hard
+					   * link, a file moved out): rel names
+					   * run to the root */
+#define PA_PATH_CREATED		(1u << 8) /* the open created the file */
+#define PA_PATH_FIXED_SLOT	(1u << 9) /* an io_uring open into the ring's fixed
+					   * file table: ret is no fd */
+
+/* pa_open_event.role: what the path is to the record */
+enum pa_role {
+	PA_ROLE_FILE = 0, /* the file opened or changed */
+	PA_ROLE_OLD = 1,  /* rename/link: the existing name (first of two) */
+	PA_ROLE_NEW = 2,  /* rename/link: the new name (pair_seq: the first) */
+	PA_ROLE_DEST = 3, /* a transfer's destination file (pa_xfer_event.dest_seq) */
+};
 
 /*
  * One open (or denied open) under a watched directory.
@@ -172,9 +237,15 @@ struct pa_open_event {
 	__u32 file_gid;
 	__u32 pad;
 	__u64 file_size;   /* i_size at the open */
-	/* followed by user_len + rel_len + view_len bytes of data */
+	/* PA_EV_CHANGE only (0 in opens): */
+	__u64 arg;	   /* truncate: length; chown: uid << 32 | gid (-1: unchanged) */
+	__u64 pair_seq;	   /* PA_ROLE_NEW: hdr.seq of its PA_ROLE_OLD part */
+	__u16 role;	   /* enum pa_role */
+	__u16 name_len;	   /* xattr name (with NUL), after the view names */
+	__u32 pad2;
+	/* followed by user_len + rel_len + view_len (+ name_len) bytes of data */
 };
-_Static_assert(sizeof(struct pa_open_event) == 176, "pa_open_event layout");
+_Static_assert(sizeof(struct pa_open_event) == 200, "pa_open_event layout");
 
 /* pa_open_event.track */
 #define PA_TRACK_READS	    (1u << 0) /* in the file table: reads are counted */
@@ -216,8 +287,103 @@ struct pa_read_event {
 	__u8 reason;	      /* enum pa_read_reason */
 	__u8 final;
 	__u8 pad[6];
+	/* Other routes, cumulative like bytes and calls: */
+	__u64 sent_bytes;     /* of bytes: moved out by sendfile, splice,
+			       * copy_file_range (pa_xfer_event: where to) */
+	__u64 sent_calls;     /* of calls */
+	__u64 ring_calls;     /* of calls: io_uring read requests */
+	__u64 unknown_calls;  /* io_uring reads completed unseen
+			       * (IOSQE_CQE_SKIP_SUCCESS): not in calls */
+	__u64 unknown_bytes;  /* what those requested: an upper bound */
+	__u64 write_bytes;    /* written into the file: write syscalls and */
+	__u64 write_calls;    /* transfers in */
 };
-_Static_assert(sizeof(struct pa_read_event) == 176, "pa_read_event layout");
+_Static_assert(sizeof(struct pa_read_event) == 232, "pa_read_event layout");
+
+/*
+ * One mmap of a tracked file. Touched pages are not observable from a
+ * syscall hook, so this is what the mapping made readable, kept apart from
+ * bytes read: a database mapping its whole file is not a bulk read.
+ */
+struct pa_map_event {
+	struct pa_event_hdr hdr;
+	struct pa_proc proc;
+	__u64 file;	    /* struct file * */
+	__u64 open_seq;
+	__u64 addr;	    /* the mapping's address (the syscall's result) */
+	__u64 length;	    /* as asked */
+	__u64 offset;	    /* in bytes (mmap2's pages converted) */
+	__u64 file_size;    /* i_size at the mmap */
+	__u64 bytes_mapped; /* length clamped to the file: min(length, size - offset) */
+	__u64 file_ino;
+	__u32 file_dev;
+	__u32 watch_id;
+	__u32 prot;	    /* PROT_* */
+	__u32 flags;	    /* MAP_* */
+	__u16 syscall;	    /* enum pa_syscall */
+	__u8 compat;
+	__u8 pad[5];
+};
+_Static_assert(sizeof(struct pa_map_event) == 184, "pa_map_event layout");
+
+/* pa_xfer_event.phase */
+enum pa_xfer_phase {
+	PA_XFER_START = 1, /* a run of transfers to one destination began */
+	PA_XFER_END = 2,   /* ...and ended: totals (the destination changed, or
+			    * the account ended) */
+	PA_XFER_ONCE = 3,  /* a clone or dedupe: one event, no run */
+};
+
+/* pa_xfer_event.dst_kind */
+enum pa_dst_kind {
+	PA_DST_UNKNOWN = 0,
+	PA_DST_FILE = 1,   /* described by the PA_ROLE_DEST event dest_seq names */
+	PA_DST_PIPE = 2,
+	PA_DST_SOCKET = 3,
+	PA_DST_OTHER = 4,  /* a device, an eventfd, ... (dst_mode says) */
+};
+
+/*
+ * Data moved (sendfile, splice, copy_file_range) or cloned (FICLONE,
+ * FICLONERANGE, FIDEDUPERANGE) out of a tracked file. Transfers are kept
+ * as runs: consecutive calls of one process from one open file to one
+ * destination make one run, sent as START (with the first call) and END
+ * (totals), so a splice loop is two events, not one per 64 KiB. The bytes
+ * are in the source's read account too (sent_bytes).
+ */
+struct pa_xfer_event {
+	struct pa_event_hdr hdr;
+	struct pa_proc proc;
+	__u64 file;	    /* the source: struct file * */
+	__u64 open_seq;	    /* the source's open */
+	__u64 account_seq;  /* the source's read account (0: clones) */
+	__u64 run;	    /* the run, numbered within the account */
+	__u64 dest_seq;	    /* PA_DST_FILE: hdr.seq of the PA_ROLE_DEST event */
+	__u64 dst_file;	    /* struct file *: START and END of a run agree */
+	__u64 bytes;	    /* START: the first call's; END: the run's total */
+	__u64 calls;
+	__u64 first_ns;	    /* BOOTTIME */
+	__u64 last_ns;
+	__u64 offset;	    /* clones: source offset asked */
+	__u64 length;	    /* clones: length asked (0: to the end) */
+	__u64 file_ino;	    /* the source */
+	__u64 dst_ino;
+	__u32 file_dev;
+	__u32 watch_id;
+	__u32 dst_dev;
+	__u32 dst_mode;	    /* i_mode of the destination */
+	__u16 syscall;	    /* enum pa_syscall (of the run's first call) */
+	__u8 phase;	    /* enum pa_xfer_phase */
+	__u8 dst_kind;	    /* enum pa_dst_kind */
+	__u16 family;	    /* sockets: AF_INET, AF_INET6, AF_UNIX, ... */
+	__u16 protocol;	    /* IPPROTO_TCP, ... */
+	__u16 sport;	    /* host byte order */
+	__u16 dport;
+	__u32 cmd;	    /* clones: the ioctl command (FICLONE, ...) */
+	__u8 saddr[16];	    /* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+};
+_Static_assert(sizeof(struct pa_xfer_event) == 272, "pa_xfer_event layout");
 
 /* The kernel's hint that a holder's descriptors changed wholesale. */
 enum pa_hint {
@@ -260,6 +426,13 @@ enum pa_counter {
 	PA_CNT_FILE_REUSED,	  /* a tracked struct file was reused: dropped */
 	PA_CNT_READS,		  /* read syscalls counted */
 	PA_CNT_EXECS_FULL,	  /* an exec's details not kept: exec table full */
+	PA_CNT_WRITES,		  /* write syscalls (and transfers in) counted */
+	PA_CNT_XFERS,		  /* transfers and clones out of a tracked file */
+	PA_CNT_MAPS,		  /* mmaps of a tracked file */
+	PA_CNT_CHANGES,		  /* changes recorded (unlink, rename, chmod, ...) */
+	PA_CNT_RING_UNSEEN,	  /* io_uring reads whose result was not seen */
+	PA_CNT_RING_NO_FILE,	  /* io_uring opens into a fixed slot: no fd to follow */
+	PA_CNT_CLONE_ARG_FAULT,	  /* a clone/dedupe ioctl's argument unreadable */
 	PA_CNT_MAX
 };
 
@@ -268,7 +441,8 @@ enum pa_counter {
 	{ "ringbuf_full", "fd_lookup_failed", "walk_too_deep",              \
 	  "path_truncated", "user_path_fault", "scope_unresolved", "events", \
 	  "files_full", "fds_full", "accounts_full", "file_reused", "reads", \
-	  "execs_full" }
+	  "execs_full", "writes", "transfers", "maps", "changes",            \
+	  "ring_reads_unseen", "ring_opens_no_file", "clone_arg_fault" }
 
 /*
  * Exec details without the cost (DESIGN.md): every exec's program and
@@ -404,8 +578,46 @@ struct pa_hold_val {
 			       * 64-bit: BPF v1 atomics return only those */
 	__s32 last_fd;	      /* the fd the last read came through, known to
 			       * pa_fds: its lookup is skipped; -1 none */
+	__u32 xfer_run;	      /* runs so far (pa_xfer_event.run) */
+	__u64 sent_bytes;     /* see pa_read_event */
+	__u64 sent_calls;
+	__u64 ring_calls;
+	__u64 unknown_calls;
+	__u64 unknown_bytes;
+	__u64 write_bytes;
+	__u64 write_calls;
+	/* The current transfer run (xfer_calls == 0: none) */
+	__u64 xfer_dst;	      /* destination struct file * */
+	__u64 xfer_bytes;
+	__u64 xfer_calls;
+	__u64 xfer_first_ns;
+	__u64 xfer_last_ns;
+	__u64 xfer_dst_ino;
+	__u32 xfer_dst_dev;
+	__u32 xfer_dst_mode;
+	__u16 xfer_syscall;
+	__u8 xfer_dst_kind;
+	__u8 pad2[5];
+};
+
+/*
+ * pa_inodes: watched files reachable outside every watched tree (a hard
+ * link made from one, a file moved out), by the kernel's dev_t and inode
+ * number. Seeded at start with the watched files that have more than one
+ * link; the agent adds to it on link and rename.
+ */
+struct pa_inode_key {
+	__u64 ino;
+	__u32 dev;
 	__u32 pad;
 };
+
+struct pa_inode_val {
+	__u32 watch_id;
+	__u32 flags;
+};
+
+#define PA_MAX_INODES 65536
 
 /*
  * What the identity iterator reports for each of the agent's own open

@@ -632,7 +632,7 @@ static void write_read(struct pipe *a, const struct pa_read_event *ev)
 	if (!o)
 		a->reads_unknown_open++;
 	pa_enrich_read_record(&a->enrich, &a->jw, &a->host, ++a->record_seq, ev, o,
-			      o ? watch_path_of(o->watch_id) : NULL);
+			      o ? watch_path_of(o->watch_id) : NULL, false);
 	emit(a, K_READ);
 }
 
