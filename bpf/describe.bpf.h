@@ -35,7 +35,7 @@ __noinline int pa_file_part(struct pa_open_scratch *s, __u64 file_ptr, __u32 kee
 	m = BPF_CORE_READ(file, f_path.mnt);
 	pa_scope_of((__u64)d, (__u64)m, &r);
 	if (r.scope == PA_SCOPE_OUT) {
-		if (pa_inode_scope(BPF_CORE_READ(file, f_inode), &r))
+		if (pa_other_name_scope(file, &r))
 			s->ev.path_flags |= PA_PATH_VIA_INODE;
 		else if (!keep_out)
 			return -1;

@@ -351,7 +351,7 @@ static __always_inline int pa_opened(struct task_struct *task, struct pt_regs *r
 	d = BPF_CORE_READ(file, f_path.dentry);
 	m = BPF_CORE_READ(file, f_path.mnt);
 	pa_scope_of((__u64)d, (__u64)m, &r);
-	if (r.scope == PA_SCOPE_OUT && !pa_inode_scope(BPF_CORE_READ(file, f_inode), &r))
+	if (r.scope == PA_SCOPE_OUT && !pa_other_name_scope(file, &r))
 		return 0;
 	s = pa_begin(task, regs, compat, op, ret, &upath);
 	if (!s)

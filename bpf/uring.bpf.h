@@ -188,7 +188,7 @@ static __always_inline void pa_ring_opened(struct task_struct *task, struct io_r
 	d = BPF_CORE_READ(file, f_path.dentry);
 	m = BPF_CORE_READ(file, f_path.mnt);
 	pa_scope_of((__u64)d, (__u64)m, &r);
-	if (r.scope == PA_SCOPE_OUT && !pa_inode_scope(BPF_CORE_READ(file, f_inode), &r))
+	if (r.scope == PA_SCOPE_OUT && !pa_other_name_scope(file, &r))
 		return;
 	s = pa_scratch(task, 0, op == PA_URING_OP(OPENAT) ? PA_SYS_URING_OPENAT
 							  : PA_SYS_URING_OPENAT2, 0);

@@ -135,6 +135,48 @@ static __always_inline int pa_inode_scope(struct inode *inode, struct pa_scope_r
 }
 
 /*
+ * A file with other names (hard links): is one of its cached names in a
+ * watched tree? Catches an open through a new link before the agent has
+ * put the inode in pa_inodes (which covers names no longer in the dcache).
+ * @m: the opened file's mount (a link is on the same filesystem).
+ */
+#define PA_ALIAS_MAX 4
+
+static __always_inline int pa_alias_scope(struct inode *inode, struct dentry *self,
+					  struct vfsmount *m, struct pa_scope_result *r)
+{
+	struct hlist_node *n;
+
+	if (BPF_CORE_READ(inode, i_nlink) < 2)
+		return 0;
+	n = BPF_CORE_READ(inode, i_dentry.first);
+	for (int i = 0; i < PA_ALIAS_MAX && n; i++) {
+		struct dentry *d = (void *)n - bpf_core_field_offset(struct dentry, d_u.d_alias);
+
+		if (d != self) {
+			pa_scope_of((__u64)d, (__u64)m, r);
+			if (r->scope == PA_SCOPE_IN) {
+				r->watch = 0; /* the names given are the outside one's */
+				return 1;
+			}
+		}
+		n = BPF_CORE_READ(n, next);
+	}
+	r->scope = PA_SCOPE_OUT;
+	return 0;
+}
+
+/* Out of every watched tree: a watched file by another name after all? */
+static __always_inline int pa_other_name_scope(struct file *file, struct pa_scope_result *r)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+
+	return pa_inode_scope(inode, r) ||
+	       pa_alias_scope(inode, BPF_CORE_READ(file, f_path.dentry),
+			      BPF_CORE_READ(file, f_path.mnt), r);
+}
+
+/*
  * Append one component to @buf at *off. Returns 0, or -1 when the name did
  * not fit (the caller flags the path truncated; nothing is cut silently).
  */

@@ -1,8 +1,8 @@
 #!/bin/sh
 # `make bench`: what phiauditd costs the syscalls of other processes, and
 # whether it loses anything under a flood of audited opens, or miscounts
-# under a flood of audited reads; what its log pipeline costs per record
-# and on disk. Prints tables;
+# under a flood of audited reads; what it costs a 1 GiB copy of a watched
+# file; what its log pipeline costs per record and on disk. Prints tables;
 # exits 0 whatever the targets say (benchmarks report, they don't gate CI)
 # and non-zero only when something broke (an agent that would not start,
 # a BPF program that would not load).
@@ -13,9 +13,11 @@
 # PA_BENCH_BUDGET, seconds to keep adding rounds while others' BPF hooks
 # spoil some (default 110); PA_BENCH_OPENS, opens per loss run (200000);
 # PA_BENCH_READ_SECONDS, how long 2 processes read under the agent (10);
+# PA_BENCH_COPY_ROUNDS, interleaved rounds of 1 GiB copies (default 11,
+# about 1 minute; needs 2.2 GiB free in /tmp);
 # PA_BENCH_FOOTPRINT_FILES, watched files held open for the memory
 # figures (100000).
-# Runs in about 3 minutes on a quiet machine, at most about 5.
+# Runs in about 4 minutes on a quiet machine, at most about 6.
 set -u
 build=${1:-build}
 bench="$build/bench"
@@ -24,6 +26,7 @@ rounds=${PA_BENCH_ROUNDS:-9}
 budget=${PA_BENCH_BUDGET:-110}
 opens=${PA_BENCH_OPENS:-200000}
 read_seconds=${PA_BENCH_READ_SECONDS:-10}
+copy_rounds=${PA_BENCH_COPY_ROUNDS:-11}
 footprint_files=${PA_BENCH_FOOTPRINT_FILES:-100000}
 
 if [ "$(id -u)" != 0 ]; then
@@ -31,7 +34,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 for f in "$agent" "$bench/bench_syscalls" "$bench/bench_loss" "$bench/bench_reads" \
-	"$bench/bench_footprint" "$bench/bench_pipeline" "$bench/bench_detect"; do
+	"$bench/bench_copy" "$bench/bench_footprint" "$bench/bench_pipeline" "$bench/bench_detect"; do
 	if [ ! -x "$f" ]; then
 		echo "bench: $f is missing: run 'sudo make bench', not this script alone" >&2
 		exit 1
@@ -78,6 +81,12 @@ echo
 echo "== reads (targets: 2 processes reading for ${read_seconds} s: zero loss, exact counts," \
 	"agent CPU < 5% of a CPU)"
 "$bench/bench_reads" --agent "$agent" --seconds "$read_seconds" || rc=1
+echo
+# A 1 GiB watched file copied from the page cache to an unwatched one, by
+# read/write (C1) and by copy_file_range (C2), each copy checked.
+echo "== copy (targets: 1 GiB watched file to an unwatched one, C1 read/write and" \
+	"C2 copy_file_range agent/none <= 1.1x)"
+"$bench/bench_copy" --agent "$agent" --rounds "$copy_rounds" || rc=1
 echo
 echo "== memory (${footprint_files} watched files held open and read: agent RSS, kernel tables)"
 "$bench/bench_footprint" "$agent" "$footprint_files" || rc=1
