@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -610,6 +611,66 @@ static inline void __attribute__((format(printf, 1, 2), noreturn)) die(const cha
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
+}
+
+/* ---- figures ---- */
+
+static inline int bench_cmp_double(const void *x, const void *y)
+{
+	double p = *(const double *)x, q = *(const double *)y;
+
+	return (p > q) - (p < q);
+}
+
+/* The median of @n values (@v left as it is); 0 for none. */
+static inline double bench_median(const double *v, int n)
+{
+	double *s = n > 0 ? malloc(sizeof(*s) * (size_t)n) : NULL, m;
+
+	if (!s)
+		return 0;
+	memcpy(s, v, sizeof(*s) * (size_t)n);
+	qsort(s, (size_t)n, sizeof(*s), bench_cmp_double);
+	m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	free(s);
+	return m;
+}
+
+/* How much of @path is in the page cache, in percent; -1 if unknown. */
+static inline double bench_resident_pct(const char *path, uint64_t size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t pages = (size_t)((size + (uint64_t)page - 1) / (uint64_t)page), in = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char *vec = malloc(pages);
+	void *m = MAP_FAILED;
+
+	if (fd >= 0 && vec)
+		m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (m != MAP_FAILED && mincore(m, size, vec) == 0)
+		for (size_t i = 0; i < pages; i++)
+			in += vec[i] & 1;
+	if (m != MAP_FAILED)
+		munmap(m, size);
+	if (fd >= 0)
+		close(fd);
+	free(vec);
+	return m == MAP_FAILED ? -1 : 100.0 * (double)in / (double)pages;
+}
+
+/* CPU time the hypervisor gave to others, all CPUs (/proc/stat "steal"). */
+static inline uint64_t bench_steal_ticks(void)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "re");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &v[6], &v[7]) != 8)
+		v[7] = 0;
+	fclose(f);
+	return v[7];
 }
 
 #endif /* PHIAUDIT_BENCH_AGENT_H */

@@ -452,21 +452,7 @@ static void choose_rounds(struct bench *b)
 
 /* ---- statistics and the report ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
 
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_ROUNDS];
-
-	memcpy(s, v, sizeof(*v) * (size_t)n);
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
 
 /* Median over the chosen rounds of ns[c][w], divided by ns[ref][w] if given. */
 static double med(const struct bench *b, enum config c, enum workload w, int ref)
@@ -478,7 +464,7 @@ static double med(const struct bench *b, enum config c, enum workload w, int ref
 
 		q[i] = b->ns[c][w][r] / (ref < 0 ? 1.0 : b->ns[ref][w][r]);
 	}
-	return median(q, b->n_use);
+	return bench_median(q, b->n_use);
 }
 
 /* Median absolute deviation of ns[c][w], as a fraction of its median. */
@@ -491,7 +477,7 @@ static double spread(const struct bench *b, enum config c, enum workload w)
 
 		d[i] = x > m ? x - m : m - x;
 	}
-	return m > 0 ? median(d, b->n_use) / m : 0;
+	return m > 0 ? bench_median(d, b->n_use) / m : 0;
 }
 
 static double ratio(const struct bench *b, enum config c, enum config ref, enum workload w)
@@ -664,19 +650,6 @@ static void print_audit_check(const struct bench *b)
 
 /* ---- set-up ---- */
 
-static uint64_t steal_ticks(void)
-{
-	unsigned long long v[8] = { 0 };
-	FILE *f = fopen("/proc/stat", "re");
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-		   &v[4], &v[5], &v[6], &v[7]) != 8)
-		v[7] = 0;
-	fclose(f);
-	return v[7];
-}
 
 static void usage(void)
 {
@@ -746,27 +719,6 @@ static void wait_quiet(struct bench *b)
 		printf("still attached; rounds they overlap are left out where possible\n");
 }
 
-/* How much of @path is in the page cache, in percent; -1 if unknown. */
-static double resident_pct(const char *path, uint64_t size)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	size_t pages = (size_t)((size + (uint64_t)page - 1) / (uint64_t)page), in = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	unsigned char *vec = malloc(pages);
-	void *m = MAP_FAILED;
-
-	if (fd >= 0 && vec)
-		m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-	if (m != MAP_FAILED && mincore(m, size, vec) == 0)
-		for (size_t i = 0; i < pages; i++)
-			in += vec[i] & 1;
-	if (m != MAP_FAILED)
-		munmap(m, size);
-	if (fd >= 0)
-		close(fd);
-	free(vec);
-	return m == MAP_FAILED ? -1 : 100.0 * (double)in / (double)pages;
-}
 
 /* Read @path to its end once: into the page cache. */
 static void warm(struct bench *b, const char *path)
@@ -791,7 +743,7 @@ static void warm(struct bench *b, const char *path)
  */
 static void keep_cached(struct bench *b, const struct held_file *h)
 {
-	for (int pass = 0; pass < 3 && resident_pct(h->path, h->size) < 100; pass++)
+	for (int pass = 0; pass < 3 && bench_resident_pct(h->path, h->size) < 100; pass++)
 		warm(b, h->path);
 }
 
@@ -852,7 +804,7 @@ static void setup(struct bench *b)
 		       w == W_N - 1 ? "\n" : ",");
 	printf("W6 reads a written %llu MiB file (synced, then read into the page cache: %.0f%% "
 	       "resident) %.1f times per sample\n", (unsigned long long)(BULK_FILE_SIZE >> 20),
-	       resident_pct(b->held[H_BULK].path, BULK_FILE_SIZE),
+	       bench_resident_pct(b->held[H_BULK].path, BULK_FILE_SIZE),
 	       (double)iters_of(b, W_BULK) * BULK_CHUNK / (double)BULK_FILE_SIZE);
 }
 
@@ -866,19 +818,19 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse_args(&b, argc, argv);
 	setup(&b);
-	steal0 = steal_ticks();
+	steal0 = bench_steal_ticks();
 	t0 = bench_now_ns();
 	run_rounds(&b);
 	printf("%d rounds (%d clean) in %.0f s; CPU time stolen by the hypervisor meanwhile: "
 	       "%.1f%% of all CPUs\n", b.done, clean_rounds(&b), (bench_now_ns() - t0) / 1e9,
-	       100.0 * (double)(steal_ticks() - steal0) / (double)sysconf(_SC_CLK_TCK) /
+	       100.0 * (double)(bench_steal_ticks() - steal0) / (double)sysconf(_SC_CLK_TCK) /
 		       ((bench_now_ns() - t0) / 1e9) / (double)sysconf(_SC_NPROCESSORS_ONLN));
 	choose_rounds(&b);
 	print_costs(&b);
 	print_ratios(&b);
 	print_audit_check(&b);
 	printf("  W6's file was %.1f%% in the page cache at the end (it is read in again before a "
-	       "visit when it is not all there)\n", resident_pct(b.held[H_BULK].path,
+	       "visit when it is not all there)\n", bench_resident_pct(b.held[H_BULK].path,
 								 BULK_FILE_SIZE));
 	floor_bpf__destroy(b.floor);
 	close(b.pread_fd);

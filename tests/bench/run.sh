@@ -13,8 +13,8 @@
 # PA_BENCH_BUDGET, seconds to keep adding rounds while others' BPF hooks
 # spoil some (default 110); PA_BENCH_OPENS, opens per loss run (200000);
 # PA_BENCH_READ_SECONDS, how long 2 processes read under the agent (10);
-# PA_BENCH_COPY_ROUNDS, interleaved rounds of 1 GiB copies (default 11,
-# about 1 minute; needs 2.2 GiB free in /tmp);
+# PA_BENCH_COPY_ROUNDS, interleaved rounds of 1 GiB copies (default 15,
+# 1 to 1.5 minutes; needs 2.2 GiB free in /tmp);
 # PA_BENCH_FOOTPRINT_FILES, watched files held open for the memory
 # figures (100000).
 # Runs in about 4 minutes on a quiet machine, at most about 6.
@@ -26,7 +26,7 @@ rounds=${PA_BENCH_ROUNDS:-9}
 budget=${PA_BENCH_BUDGET:-110}
 opens=${PA_BENCH_OPENS:-200000}
 read_seconds=${PA_BENCH_READ_SECONDS:-10}
-copy_rounds=${PA_BENCH_COPY_ROUNDS:-11}
+copy_rounds=${PA_BENCH_COPY_ROUNDS:-15}
 footprint_files=${PA_BENCH_FOOTPRINT_FILES:-100000}
 
 if [ "$(id -u)" != 0 ]; then
