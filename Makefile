@@ -175,6 +175,8 @@ $(BUILD)/bench/bench_search: tests/bench/bench_search.c tests/unit/recgen.h test
 # parses deploy/rpm/phiaudit.spec and builds it with rpmbuild (on Debian:
 # --nodeps, and the RHEL macros Debian lacks defined on the command line).
 DEB_PACKAGES += debhelper dpkg-dev systemd rpm yamllint libseccomp-dev
+# the reflink tests (integ_routes) mount a btrfs image
+DEB_PACKAGES += btrfs-progs
 PA_VERSION := $(shell sed -n 's/^\#define PA_PRODUCT_VERSION "\(.*\)"/\1/p' userspace/ocsf.h)
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin

@@ -60,6 +60,23 @@ struct {
 	__type(value, struct pa_ring_pending);
 } pa_ring_pending SEC(".maps");
 
+#define PA_PF_IO_WORKER 0x10
+
+/*
+ * Who the request is for: the current task, or, in an io_uring worker
+ * (iou-wrk-*, iou-sqp-*: threads of the ring owner's process, sharing its
+ * files), the process's leader, so records name the program, not the
+ * worker thread.
+ */
+static __always_inline struct task_struct *pa_ring_task(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+	if (BPF_CORE_READ(t, flags) & PA_PF_IO_WORKER)
+		return BPF_CORE_READ(t, group_leader);
+	return t;
+}
+
 static __always_inline __u64 pa_req_flags(struct io_kiocb *req)
 {
 	/* u32 before 6.10, u64 since: the probed read sizes itself */
@@ -109,6 +126,8 @@ static __always_inline void pa_ring_unseen(struct task_struct *task, __u64 key, 
 	struct pa_ring_pending p = { .file = (__u64)file, .len = len, .unseen = 1 };
 	struct pa_file_val *fv = file ? pa_tracked(file) : NULL;
 
+	if (!file)
+		pa_count(PA_CNT_RING_NO_FILE); /* a fixed slot filled later in the batch */
 	if (!fv)
 		return;
 	pa_account_io(task, file, fv, -1, len, PA_IO_UNSEEN);
@@ -125,22 +144,30 @@ static __always_inline int pa_ring_submit(struct io_kiocb *req)
 		return 0;
 	bpf_map_delete_elem(&pa_ring_pending, &key); /* the request is being reused */
 	fl = pa_req_flags(req);
-	if (!(fl & (1ull << pa_req_bit_skip)) || !(fl & (1ull << pa_req_bit_fixed)))
+	if (!(fl & (1ull << pa_req_bit_skip)))
 		return 0;
 	op = BPF_CORE_READ(req, opcode);
-	task = (struct task_struct *)bpf_get_current_task();
+	/* A direct open (into a fixed slot) whose completion is skipped posts
+	 * nothing that names its file: say so. */
+	if ((op == PA_URING_OP(OPENAT) || op == PA_URING_OP(OPENAT2)) &&
+	    BPF_CORE_READ((struct io_open *)req, file_slot)) {
+		pa_count(PA_CNT_RING_NO_FILE);
+		return 0;
+	}
+	if (!(fl & (1ull << pa_req_bit_fixed)))
+		return 0;
+	op = BPF_CORE_READ(req, opcode);
+	task = pa_ring_task();
 	if (pa_ring_is_read(op))
 		pa_ring_unseen(task, key,
 			       pa_ring_slot_file(BPF_CORE_READ(req, ctx), BPF_CORE_READ(req, cqe.fd)),
 			       pa_ring_req_len(req, op));
-	else if (op == PA_URING_OP(OPENAT) || op == PA_URING_OP(OPENAT2))
-		pa_count(PA_CNT_RING_NO_FILE); /* a direct open that posts nothing */
 	return 0;
 }
 
 static __always_inline int pa_ring_file_get(struct io_kiocb *req, int fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = pa_ring_task();
 	__u64 key = (__u64)req, fl;
 	__u8 op;
 
@@ -234,9 +261,10 @@ static __always_inline void pa_ring_read_done(struct task_struct *task, struct i
 	if (fv && p && p->unseen && (fl & (1ull << pa_req_bit_skip_link)))
 		/* counted unseen at issue, and seen after all: take it back */
 		pa_account_io(task, in, fv, -1, p->len, PA_IO_UNSEEN_UNDO);
-	if (fv && op == PA_URING_OP(SPLICE))
+	/* a failed request read nothing (its syscall twin is not counted) */
+	if (fv && res >= 0 && op == PA_URING_OP(SPLICE))
 		pa_xfer_out(task, in, fv, -1, file, PA_SYS_URING_SPLICE, bytes);
-	else if (fv)
+	else if (fv && res >= 0)
 		pa_account_io(task, in, fv, -1, bytes, PA_IO_RING_READ);
 	if (p)
 		bpf_map_delete_elem(&pa_ring_pending, &key);
@@ -251,7 +279,7 @@ static __always_inline int pa_ring_complete(struct io_ring_ctx *ctx, struct io_k
 	/* NULL: an auxiliary completion (multishot, msg_ring) */
 	if (!req || (bpf_get_current_pid_tgid() >> 32) == pa_agent_tgid)
 		return 0;
-	task = (struct task_struct *)bpf_get_current_task();
+	task = pa_ring_task();
 	op = BPF_CORE_READ(req, opcode);
 	fl = pa_req_flags(req);
 	if (op == PA_URING_OP(OPENAT) || op == PA_URING_OP(OPENAT2)) {

@@ -68,12 +68,14 @@ static __always_inline void pa_xfer_socket(struct pa_xfer_event *e, struct file 
 	e->protocol = BPF_CORE_READ(sk, sk_protocol);
 	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* (Into the whole arrays: BPF_CORE_READ_INTO on a __u8[16] reads one
+	 * byte, the size of its element.) */
 	if (e->family == PA_AF_INET) {
-		BPF_CORE_READ_INTO(e->saddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(e->daddr, sk, __sk_common.skc_daddr);
+		bpf_core_read(e->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(e->daddr, 4, &sk->__sk_common.skc_daddr);
 	} else if (e->family == PA_AF_INET6) {
-		BPF_CORE_READ_INTO(e->saddr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(e->daddr, sk, __sk_common.skc_v6_daddr);
+		bpf_core_read(e->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->daddr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 }
 
@@ -144,7 +146,11 @@ static __always_inline void pa_xfer_out(struct task_struct *task, struct file *s
 	if (!h)
 		return;
 	pa_count(PA_CNT_XFERS);
-	if (h->xfer_calls && h->xfer_dst != (__u64)dst)
+	/* Another destination ends the run: another struct file, or the same
+	 * address reused by another file once the first was closed. */
+	if (h->xfer_calls && (h->xfer_dst != (__u64)dst ||
+			      h->xfer_dst_ino != BPF_CORE_READ(dst, f_inode, i_ino) ||
+			      h->xfer_dst_dev != BPF_CORE_READ(dst, f_inode, i_sb, s_dev)))
 		pa_xfer_end(&k, h);
 	if (!h->xfer_calls)
 		pa_xfer_start(task, &k, h, dst, op, bytes, now);

@@ -667,9 +667,13 @@ void pa_ocsf_change(struct pa_jw *w, const struct pa_host_info *h, const struct 
 	write_change_args(w, ev, o->v->name);
 	if (id == 1)
 		pa_jw_bool(w, "hard_link", true);
-	if (r->moved_out)
+	if (r->link && r->moved_out)
+		pa_jw_bool(w, "link_outside", true); /* the new name is out of the trees */
+	else if (r->link && r->moved_in)
+		pa_jw_bool(w, "link_inside", true);
+	else if (r->moved_out)
 		pa_jw_bool(w, "moved_out", true);
-	if (r->moved_in)
+	else if (r->moved_in)
 		pa_jw_bool(w, "moved_in", true);
 	if (!o->path)
 		pa_jw_bool(w, "path_unknown", true);

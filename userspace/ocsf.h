@@ -108,6 +108,7 @@ struct pa_change_record {
 	const struct pa_path *new_path;
 	const struct pa_path *new_process_path; /* NULL when the same */
 	bool moved_out, moved_in;	/* the new (old) name is outside every watch */
+	bool link;			/* a hard link: "outside" says where the new name is */
 };
 
 void pa_ocsf_change(struct pa_jw *w, const struct pa_host_info *h,

@@ -217,7 +217,8 @@ void pa_ocsf_xfer(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 	pa_ocsfw_device(w, h);
 	pa_ocsfw_metadata(w, h, r->c.record_seq);
 	pa_jw_obj_open(w, "unmapped");
-	pa_jw_u64(w, "event_seq", ev->hdr.seq);
+	if (ev->hdr.seq) /* 0: a run the agent ended at its stop */
+		pa_jw_u64(w, "event_seq", ev->hdr.seq);
 	pa_jw_u64(w, "open_event_seq", ev->open_seq);
 	if (ev->account_seq)
 		pa_jw_u64(w, "account_seq", ev->account_seq);

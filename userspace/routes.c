@@ -62,9 +62,9 @@ static int render(struct pa_agent *a, const void *data, size_t size, struct rend
 {
 	if (pa_decode_open(data, size, &r->v))
 		return -EINVAL;
-	r->w = r->v.ev->scope == PA_SCOPE_IN && !(r->v.ev->path_flags & PA_PATH_VIA_INODE)
-		       ? pa_watch_by_id(&a->watches, r->v.ev->watch_id)
-		       : NULL;
+	/* (a watched inode's other name: its watch, but not its path) */
+	r->w = r->v.ev->scope == PA_SCOPE_IN ? pa_watch_by_id(&a->watches, r->v.ev->watch_id)
+					     : NULL;
 	r->differs = pa_open_paths(&r->v, r->w ? r->w->path : NULL, &r->host, &r->view);
 	return 0;
 }
@@ -139,6 +139,7 @@ static void write_change(struct pa_agent *a, struct rendered *old, struct render
 		r.new_process_path = nw->differs ? &nw->view : NULL;
 		r.moved_out = old_in && !new_in;
 		r.moved_in = !old_in && new_in;
+		r.link = pa_syscall_is_link(old->v.ev->syscall);
 	} else if (nw) {
 		r.new_path = &nw->host; /* the old half was lost */
 	}
@@ -146,7 +147,8 @@ static void write_change(struct pa_agent *a, struct rendered *old, struct render
 	pa_ocsf_change(&a->jw, &a->host, &r);
 	pa_agent_emit(a, LOG_INFO);
 	a->routes.changes++;
-	if (old && nw && r.moved_out)
+	/* a link or a move out of the trees: the new name stays audited */
+	if (old && nw && old_in && !new_in)
 		follow_inode(a, old, nw);
 }
 

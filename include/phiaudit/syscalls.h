@@ -270,6 +270,11 @@ static inline int pa_syscall_is_write(enum pa_syscall op)
 	return op >= PA_SYS_WRITE && op <= PA_SYS_PWRITEV2;
 }
 
+static inline int pa_syscall_is_link(enum pa_syscall op)
+{
+	return op == PA_SYS_LINK || op == PA_SYS_LINKAT;
+}
+
 /* Changes that name their file by path (or by fd: pa_change_layout). */
 static inline int pa_syscall_is_change(enum pa_syscall op)
 {
