@@ -42,12 +42,7 @@ __noinline int pa_file_part(struct pa_open_scratch *s, __u64 file_ptr, __u32 kee
 	}
 	s->ev.scope = r.scope;
 	s->ev.watch_id = r.watch_id;
-	s->ev.file_ino = BPF_CORE_READ(file, f_inode, i_ino);
-	s->ev.file_dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-	s->ev.file_mode = BPF_CORE_READ(file, f_inode, i_mode);
-	s->ev.file_uid = BPF_CORE_READ(file, f_inode, i_uid.val);
-	s->ev.file_gid = BPF_CORE_READ(file, f_inode, i_gid.val);
-	s->ev.file_size = BPF_CORE_READ(file, f_inode, i_size);
+	pa_fill_file_identity(&s->ev, file);
 	rel = pa_rel_names(s, 0, (__u64)d, (__u64)m, r.watch);
 	s->ev.rel_len = rel;
 	s->ev.view_len = pa_view_names(s, rel, (__u64)d, (__u64)m);

@@ -100,6 +100,19 @@ static __always_inline void pa_emit_open(struct pa_open_scratch *s, __u32 data_l
 	pa_emit_as(s, PA_EV_OPEN, data_len);
 }
 
+/* Which file it is: the inode's identity, owner, mode and size. */
+static __always_inline void pa_fill_file_identity(struct pa_open_event *ev, struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+
+	ev->file_ino = BPF_CORE_READ(inode, i_ino);
+	ev->file_dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	ev->file_mode = BPF_CORE_READ(inode, i_mode);
+	ev->file_uid = BPF_CORE_READ(inode, i_uid.val);
+	ev->file_gid = BPF_CORE_READ(inode, i_gid.val);
+	ev->file_size = BPF_CORE_READ(inode, i_size);
+}
+
 /*
  * The open of @file as @fd, in scope @r, into @s (process and arguments
  * already there): its identity and names, its tracking for reads, then
@@ -116,12 +129,7 @@ static __always_inline void pa_emit_file_open(struct pa_open_scratch *s, struct 
 	pa_emit_proc((__u64)BPF_CORE_READ(task, group_leader));
 	s->ev.scope = r->scope;
 	s->ev.watch_id = r->watch_id;
-	s->ev.file_ino = BPF_CORE_READ(file, f_inode, i_ino);
-	s->ev.file_dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-	s->ev.file_mode = BPF_CORE_READ(file, f_inode, i_mode);
-	s->ev.file_uid = BPF_CORE_READ(file, f_inode, i_uid.val);
-	s->ev.file_gid = BPF_CORE_READ(file, f_inode, i_gid.val);
-	s->ev.file_size = BPF_CORE_READ(file, f_inode, i_size);
+	pa_fill_file_identity(&s->ev, file);
 	/* UNRESOLVED: the names up to where ancestry ends (stop is NULL). */
 	s->ev.rel_len = pa_rel_names(s, 0, (__u64)d, (__u64)m, r->watch);
 	/* From the current task's root: in discovery, the agent's (host's). */

@@ -30,7 +30,9 @@ const struct pa_read_event *pa_decode_read(const void *data, size_t size)
 	if (!ev || ev->reason > PA_READ_AGENT_STOP || ev->final > 1 ||
 	    (!ev->final != (ev->reason == PA_READ_PROGRESS)) || ev->calls < (ev->bytes ? 1 : 0) ||
 	    ev->sent_bytes > ev->bytes || ev->sent_calls > ev->calls || ev->ring_calls > ev->calls ||
-	    ev->write_calls < (ev->write_bytes ? 1 : 0))
+	    ev->write_calls < (ev->write_bytes ? 1 : 0) ||
+	    ev->sent_calls < (ev->sent_bytes ? 1 : 0) ||
+	    ev->unknown_calls < (ev->unknown_bytes ? 1 : 0))
 		return NULL;
 	return ev;
 }
@@ -140,10 +142,10 @@ bool pa_open_paths(const struct pa_open_view *v, const char *watch_path, struct 
 		if (ev->path_flags & PA_PATH_REL_TRUNCATED)
 			pa_path_set(host, PA_CUT_MARK, strlen(PA_CUT_MARK));
 		pa_path_append_names(host, v->rel, ev->rel_len);
+		/* An absolute string starts at the process's root, whose names
+		 * these are (in a chroot, not the host's root): appended too. */
 		if (from_user)
 			pa_path_append_rel(host, v->user, strlen(v->user));
-		if (from_user && v->user[0] == '/')
-			*host = *view;
 		pa_path_normalize(host);
 		if (host->len == 0)
 			pa_path_set(host, "/", 1);

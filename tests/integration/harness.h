@@ -286,6 +286,24 @@ static inline long long h_int(json_object *o, const char *path)
 }
 
 /* First record (from index *from) matching; waits up to ms. */
+/* A boolean field: 1 or 0, or -1 when absent or not a boolean. */
+static inline int h_bool(json_object *o, const char *path)
+{
+	json_object *v = h_get(o, path);
+
+	if (!v || !json_object_is_type(v, json_type_boolean))
+		return -1;
+	return json_object_get_boolean(v);
+}
+
+/* Is the string at @path exactly @want? */
+static inline bool h_str_is(json_object *o, const char *path, const char *want)
+{
+	const char *got = h_str(o, path);
+
+	return got && !strcmp(got, want);
+}
+
 static inline json_object *h_wait(struct harness *h, h_match_fn fn, const void *arg, long ms)
 {
 	for (long waited = 0;; waited += 20) {

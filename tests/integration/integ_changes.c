@@ -114,22 +114,6 @@ struct want {
 
 #define WANT(...) ((struct want){ __VA_ARGS__ })
 
-static int bool_at(json_object *r, const char *path)
-{
-	json_object *v = h_get(r, path);
-
-	if (!v || !json_object_is_type(v, json_type_boolean))
-		return -1;
-	return json_object_get_boolean(v);
-}
-
-static bool str_is(json_object *r, const char *path, const char *want)
-{
-	const char *got = h_str(r, path);
-
-	return got && !strcmp(got, want);
-}
-
 static bool matches(json_object *r, const void *arg)
 {
 	const struct want *w = arg;
@@ -138,10 +122,10 @@ static bool matches(json_object *r, const void *arg)
 	    (w->activity && h_int(r, "activity_id") != w->activity))
 		return false;
 	if ((w->pid && h_int(r, "actor.process.pid") != w->pid) ||
-	    (w->path && !str_is(r, "file.path", w->path)) ||
-	    (w->syscall && !str_is(r, "unmapped.syscall", w->syscall)))
+	    (w->path && !h_str_is(r, "file.path", w->path)) ||
+	    (w->syscall && !h_str_is(r, "unmapped.syscall", w->syscall)))
 		return false;
-	return (!w->has || h_get(r, w->has)) && (!w->final || bool_at(r, "unmapped.final") == 1);
+	return (!w->has || h_get(r, w->has)) && (!w->final || h_bool(r, "unmapped.final") == 1);
 }
 
 /* Every record of the process or of the file, on stderr: a failure says
@@ -155,7 +139,7 @@ static void show_records(const struct want *w, const char *why)
 		json_object *r = H.rec[i];
 
 		if ((w->pid && h_int(r, "actor.process.pid") == w->pid) ||
-		    (w->path && str_is(r, "file.path", w->path)))
+		    (w->path && h_str_is(r, "file.path", w->path)))
 			fprintf(stderr, "  %s\n", json_object_to_json_string(r));
 	}
 }
@@ -197,16 +181,16 @@ static void assert_int_at(json_object *r, const char *path, long long want)
 
 static void assert_true_at(json_object *r, const char *path)
 {
-	if (bool_at(r, path) != 1)
+	if (h_bool(r, path) != 1)
 		fprintf(stderr, "%s: not true in %s\n", path, json_object_to_json_string(r));
-	assert_int_equal(bool_at(r, path), 1);
+	assert_int_equal(h_bool(r, path), 1);
 }
 
 static void assert_not_true_at(json_object *r, const char *path)
 {
-	if (bool_at(r, path) == 1)
+	if (h_bool(r, path) == 1)
 		fprintf(stderr, "%s: true in %s\n", path, json_object_to_json_string(r));
-	assert_int_not_equal(bool_at(r, path), 1);
+	assert_int_not_equal(h_bool(r, path), 1);
 }
 
 /* What every change record says: who, which call, and that it worked. */

@@ -134,16 +134,6 @@ static bool is_file_activity(json_object *r, int activity)
 	return h_int(r, "class_uid") == 1001 && h_int(r, "activity_id") == activity;
 }
 
-/* A boolean field: 1 or 0, or -1 when absent or not a boolean. */
-static int bool_at(json_object *r, const char *path)
-{
-	json_object *v = h_get(r, path);
-
-	if (!v || !json_object_is_type(v, json_type_boolean))
-		return -1;
-	return json_object_get_boolean(v);
-}
-
 static bool is_open_rec_by(json_object *r, const void *rd)
 {
 	return is_file_activity(r, 14) && by(r, rd);
@@ -151,12 +141,12 @@ static bool is_open_rec_by(json_object *r, const void *rd)
 
 static bool is_tracked_open_by(json_object *r, const void *rd)
 {
-	return is_open_rec_by(r, rd) && bool_at(r, "unmapped.reads_tracked") == 1;
+	return is_open_rec_by(r, rd) && h_bool(r, "unmapped.reads_tracked") == 1;
 }
 
 static bool is_untracked_open_by(json_object *r, const void *rd)
 {
-	return is_open_rec_by(r, rd) && bool_at(r, "unmapped.reads_tracked") == 0;
+	return is_open_rec_by(r, rd) && h_bool(r, "unmapped.reads_tracked") == 0;
 }
 
 static bool is_read_by(json_object *r, const void *rd)
@@ -166,12 +156,12 @@ static bool is_read_by(json_object *r, const void *rd)
 
 static bool is_final_read_by(json_object *r, const void *rd)
 {
-	return is_read_by(r, rd) && bool_at(r, "unmapped.final") == 1;
+	return is_read_by(r, rd) && h_bool(r, "unmapped.final") == 1;
 }
 
 static bool is_progress_read_by(json_object *r, const void *rd)
 {
-	return is_read_by(r, rd) && bool_at(r, "unmapped.final") == 0;
+	return is_read_by(r, rd) && h_bool(r, "unmapped.final") == 0;
 }
 
 /* A Read record that charges someone with at least one read. */
@@ -332,7 +322,7 @@ static void assert_final(json_object *r, long long bytes, long long calls, const
 {
 	assert_non_null(r);
 	assert_read_frame(r);
-	assert_int_equal(bool_at(r, "unmapped.final"), 1);
+	assert_int_equal(h_bool(r, "unmapped.final"), 1);
 	assert_str(r, "unmapped.reason", reason);
 	assert_counts(r, bytes, calls);
 }
@@ -342,7 +332,7 @@ static void assert_progress(json_object *r, long long bytes, long long calls)
 {
 	assert_non_null(r);
 	assert_read_frame(r);
-	assert_int_equal(bool_at(r, "unmapped.final"), 0);
+	assert_int_equal(h_bool(r, "unmapped.final"), 0);
 	assert_str(r, "unmapped.reason", "progress");
 	assert_counts(r, bytes, calls);
 }
@@ -658,9 +648,9 @@ static void test_open_record_says_its_reads_are_tracked(void **state)
 	close(fd);
 	open_rec = open_record(path, getpid());
 	assert_non_null(open_rec);
-	assert_int_equal(bool_at(open_rec, "unmapped.reads_tracked"), 1);
+	assert_int_equal(h_bool(open_rec, "unmapped.reads_tracked"), 1);
 	/* Only files found open at start are "discovered". */
-	assert_int_not_equal(bool_at(open_rec, "unmapped.discovered"), 1);
+	assert_int_not_equal(h_bool(open_rec, "unmapped.discovered"), 1);
 }
 
 static void test_read_record_names_the_reader_and_spans_first_to_last_read(void **state)
@@ -1075,8 +1065,8 @@ static void test_file_open_before_start_is_discovered_and_later_reads_counted(vo
 	start_own_agent(NULL);
 	open_rec = wait_for(is_open_rec_by, path, getpid(), SOON_MS);
 	assert_non_null(open_rec);
-	assert_int_equal(bool_at(open_rec, "unmapped.discovered"), 1);
-	assert_int_equal(bool_at(open_rec, "unmapped.reads_tracked"), 1);
+	assert_int_equal(h_bool(open_rec, "unmapped.discovered"), 1);
+	assert_int_equal(h_bool(open_rec, "unmapped.reads_tracked"), 1);
 	read_n(fd, 200);
 	close(fd);
 	r = final_read(path, getpid(), RECORD_MS);

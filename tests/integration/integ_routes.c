@@ -178,22 +178,6 @@ struct want {
 
 #define WANT(...) ((struct want){ __VA_ARGS__ })
 
-static int bool_at(json_object *r, const char *path)
-{
-	json_object *v = h_get(r, path);
-
-	if (!v || !json_object_is_type(v, json_type_boolean))
-		return -1;
-	return json_object_get_boolean(v);
-}
-
-static bool str_is(json_object *r, const char *path, const char *want)
-{
-	const char *got = h_str(r, path);
-
-	return got && !strcmp(got, want);
-}
-
 static bool matches(json_object *r, const void *arg)
 {
 	const struct want *w = arg;
@@ -201,13 +185,13 @@ static bool matches(json_object *r, const void *arg)
 	if (h_int(r, "class_uid") != 1001 || h_int(r, "activity_id") != w->activity)
 		return false;
 	if ((w->pid && h_int(r, "actor.process.pid") != w->pid) ||
-	    (w->path && !str_is(r, "file.path", w->path)) ||
-	    (w->dst && !str_is(r, "unmapped.destination.path", w->dst)))
+	    (w->path && !h_str_is(r, "file.path", w->path)) ||
+	    (w->dst && !h_str_is(r, "unmapped.destination.path", w->dst)))
 		return false;
-	if (w->route && (*w->route ? !str_is(r, "unmapped.route", w->route)
+	if (w->route && (*w->route ? !h_str_is(r, "unmapped.route", w->route)
 				   : h_get(r, "unmapped.route") != NULL))
 		return false;
-	if (w->final && bool_at(r, "unmapped.final") != 1)
+	if (w->final && h_bool(r, "unmapped.final") != 1)
 		return false;
 	return !w->at_offset || h_int(r, "unmapped.mmap.offset") == w->offset;
 }
@@ -222,7 +206,7 @@ static void show_records(const struct want *w, const char *why)
 		json_object *r = A->rec[i];
 
 		if ((w->pid && h_int(r, "actor.process.pid") == w->pid) ||
-		    (w->path && str_is(r, "file.path", w->path)))
+		    (w->path && h_str_is(r, "file.path", w->path)))
 			fprintf(stderr, "  %s\n", json_object_to_json_string(r));
 	}
 }
