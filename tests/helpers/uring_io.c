@@ -39,6 +39,7 @@
 #define NVEC		4		/* READV: CHUNK in NVEC iovecs */
 #define RING_ENTRIES	64
 #define SLOT		0		/* the fixed-file slot used */
+#define NOP_DATA	(~0ULL)		/* a NOP's user_data: a batch is done */
 
 enum open_op { OPEN_AT, OPEN_AT2, OPEN_REGISTER, OPEN_DIRECT };
 enum read_op { RD_READ, RD_READV, RD_READ_FIXED, RD_SPLICE };
@@ -60,29 +61,35 @@ struct scenario {
 	unsigned int setup_flags;	/* IORING_SETUP_* */
 	bool skip;			/* reads with IOSQE_CQE_SKIP_SUCCESS */
 	const char *help;
+	bool bad_read_first;		/* one READ into a bad buffer (EFAULT) first */
 };
 
 static const struct scenario scenarios[] = {
 	{ "open-read", OPEN_AT, RD_READ, 0, 0, false,
-	  "OPENAT, READ until EOF, CLOSE" },
+	  "OPENAT, READ until EOF, CLOSE", false },
 	{ "openat2-read", OPEN_AT2, RD_READ, 0, 0, false,
-	  "OPENAT2, READ until EOF, CLOSE" },
+	  "OPENAT2, READ until EOF, CLOSE", false },
 	{ "readv", OPEN_AT, RD_READV, 0, 0, false,
-	  "OPENAT, READV (4 x 16 KiB) until EOF, CLOSE" },
+	  "OPENAT, READV (4 x 16 KiB) until EOF, CLOSE", false },
 	{ "read-fixed", OPEN_AT, RD_READ_FIXED, 0, 0, false,
-	  "OPENAT, READ_FIXED into a registered buffer until EOF, CLOSE" },
+	  "OPENAT, READ_FIXED into a registered buffer until EOF, CLOSE", false },
 	{ "fixed-file", OPEN_REGISTER, RD_READ, 0, 0, false,
-	  "OPENAT, fd registered as fixed file 0 and CLOSEd, READ with IOSQE_FIXED_FILE" },
+	  "OPENAT, fd registered as fixed file 0 and CLOSEd, READ with IOSQE_FIXED_FILE", false },
 	{ "direct-open", OPEN_DIRECT, RD_READ, 0, 0, false,
-	  "OPENAT into fixed slot 0 (no fd, res 0), READ with IOSQE_FIXED_FILE, CLOSE of the slot" },
+	  "OPENAT into fixed slot 0 (no fd, res 0), READ with IOSQE_FIXED_FILE, CLOSE of the slot", false },
 	{ "async", OPEN_AT, RD_READ, IOSQE_ASYNC, 0, false,
-	  "open-read with IOSQE_ASYNC on every request (io-wq workers)" },
+	  "open-read with IOSQE_ASYNC on every request (io-wq workers)", false },
 	{ "skip-success", OPEN_AT, RD_READ, 0, 0, true,
-	  "OPENAT, READs with IOSQE_CQE_SKIP_SUCCESS linked to a NOP, CLOSE" },
+	  "OPENAT, READs with IOSQE_CQE_SKIP_SUCCESS linked to a NOP, CLOSE", false },
 	{ "splice", OPEN_AT, RD_SPLICE, 0, 0, false,
-	  "OPENAT, SPLICE file -> pipe until EOF (pipe drained by read(2)), CLOSE" },
+	  "OPENAT, SPLICE file -> pipe until EOF (pipe drained by read(2)), CLOSE", false },
 	{ "sqpoll", OPEN_AT, RD_READ, 0, IORING_SETUP_SQPOLL, false,
-	  "open-read on an IORING_SETUP_SQPOLL ring (submitted by iou-sqp-*)" },
+	  "open-read on an IORING_SETUP_SQPOLL ring (submitted by iou-sqp-*)", false },
+	{ "failed-read", OPEN_AT, RD_READ, 0, 0, false,
+	  "open-read after one READ into an unmapped buffer that fails (EFAULT)", true },
+	{ "skip-direct", OPEN_DIRECT, RD_READ, 0, 0, true,
+	  "OPENAT into fixed slot 0 and READs of the slot, all with IOSQE_CQE_SKIP_SUCCESS,"
+	  " linked in one batch to a NOP: no completion names the file", false },
 };
 
 struct run {
@@ -240,6 +247,60 @@ static void drain_pipe(struct run *r, int n)
 	}
 }
 
+/* One READ into an address nothing is mapped at: the request fails. */
+static void read_bad_buffer(struct run *r)
+{
+	struct io_uring_sqe *sqe = new_sqe(r);
+	int res;
+
+	io_uring_prep_read(sqe, r->fd, (void *)16, CHUNK, 0);
+	sqe->flags |= r->fixed ? IOSQE_FIXED_FILE : 0;
+	res = complete_one(r, "READ into a bad buffer");
+	if (res != -EFAULT)
+		fail(res < 0 ? -res : 0, "READ into a bad buffer gave %d, not -EFAULT", res);
+}
+
+/*
+ * skip-direct: the open into a fixed slot and the reads of that slot in
+ * one linked batch, every completion skipped, then a NOP. The kernel posts
+ * nothing that names the file: the audit can only count it as unseen.
+ */
+static void open_read_skip_direct(struct run *r)
+{
+	struct io_uring_sqe *sqe = new_sqe(r);
+	struct io_uring_cqe *cqe;
+	struct stat st;
+	unsigned long long off = 0;
+	unsigned int len;
+	int ret;
+
+	if (stat(r->path, &st) < 0)
+		fail(errno, "stat %s", r->path);
+	io_uring_prep_openat_direct(sqe, AT_FDCWD, r->path, O_RDONLY, 0, SLOT);
+	sqe->flags |= IOSQE_CQE_SKIP_SUCCESS | IOSQE_IO_LINK;
+	r->fd = SLOT;
+	r->fixed = true;
+	for (; off < (unsigned long long)st.st_size && r->requests < RING_ENTRIES - 2; off += len) {
+		len = st.st_size - off < CHUNK ? (unsigned int)(st.st_size - off) : CHUNK;
+		sqe = prep_read(r, off, len);
+		sqe->flags |= IOSQE_CQE_SKIP_SUCCESS | IOSQE_IO_LINK;
+	}
+	sqe = new_sqe(r);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = NOP_DATA;
+	ret = io_uring_submit_and_wait(&r->ring, 1);
+	if (ret < 0)
+		fail(-ret, "io_uring_submit_and_wait (open and READs)");
+	ret = io_uring_wait_cqe(&r->ring, &cqe);
+	if (ret < 0)
+		fail(-ret, "io_uring_wait_cqe");
+	r->cqes++;
+	if (cqe->user_data != NOP_DATA)
+		fail(cqe->res < 0 ? -cqe->res : 0, "a linked request posted res %d", cqe->res);
+	io_uring_cqe_seen(&r->ring, cqe);
+	r->bytes = r->requested;
+}
+
 /* One request at a time, until a completion says end of file. */
 static void read_to_eof(struct run *r)
 {
@@ -257,8 +318,6 @@ static void read_to_eof(struct run *r)
 		r->bytes += (unsigned int)res;
 	}
 }
-
-#define NOP_DATA	(~0ULL)
 
 /*
  * skip-success: the file's size is known beforehand (fstat), so every READ
@@ -377,9 +436,18 @@ int main(int argc, char **argv)
 	scenario_name = r.sc->name;
 	r.path = argv[2];
 	setup(&r);
+	if (r.sc->open == OPEN_DIRECT && r.sc->skip) {
+		open_read_skip_direct(&r);
+		ring_close(&r);
+		io_uring_queue_exit(&r.ring);
+		report(&r);
+		return 0;
+	}
 	ring_open(&r);
 	if (r.sc->open == OPEN_REGISTER)
 		register_fd(&r);
+	if (r.sc->bad_read_first)
+		read_bad_buffer(&r);
 	if (r.sc->skip)
 		read_skip_success(&r);
 	else

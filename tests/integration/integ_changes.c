@@ -982,6 +982,10 @@ static void assert_mode_change_through_a_link(enum call call, const char *syscal
 	r = change_record(&c, 7, syscall_name);
 	assert_change(r, 7, "Set Security", syscall_name);
 	assert_str(r, "unmapped.mode", "0600");
+	/* named as the process named it, known by its inode, with its watch */
+	assert_str(r, "file.path", via);
+	assert_true_at(r, "unmapped.watched_inode");
+	assert_str(r, "unmapped.watch", H.watch);
 }
 
 static void test_fchmod_through_a_link_outside_the_tree_is_recorded(void **state)

@@ -98,7 +98,8 @@ static json_object *final_read(const char *path, pid_t pid)
 	}
 }
 
-/* The open went through the ring, and its reads too, to the byte. */
+/* The open went through the ring, and its reads too, to the byte; both
+ * named after the program (not an iou-wrk or iou-sqp thread). */
 static void assert_ring_open_and_reads(const char *scenario, const char *open_syscall)
 {
 	char path[PATH_MAX];
@@ -110,8 +111,11 @@ static void assert_ring_open_and_reads(const char *scenario, const char *open_sy
 	open_rec = record(path, pid, 14, "Open");
 	assert_non_null(open_rec);
 	assert_string_equal(h_str(open_rec, "unmapped.syscall"), open_syscall);
+	assert_string_equal(h_str(open_rec, "actor.process.name"), "uring_io");
 	read_rec = final_read(path, pid);
 	assert_non_null(read_rec);
+	assert_string_equal(h_str(read_rec, "actor.process.name"), "uring_io");
+	assert_int_equal(h_int(read_rec, "actor.process.tid"), pid);
 	assert_int_equal(h_int(read_rec, "unmapped.bytes_read"), FILE_SIZE);
 	/* 4 data reads and the one at EOF */
 	assert_int_equal(h_int(read_rec, "unmapped.read_calls"), 5);
@@ -153,6 +157,30 @@ static void test_ring_requests_pushed_to_workers_are_counted(void **state)
 static void test_ring_with_sq_polling_thread_is_counted(void **state)
 {
 	assert_ring_open_and_reads("sqpoll", "io_uring_openat");
+}
+
+static void test_a_failed_ring_read_is_not_counted(void **state)
+{
+	/* one READ into an unmapped buffer (EFAULT) first: it read nothing */
+	assert_ring_open_and_reads("failed-read", "io_uring_openat");
+}
+
+static bool reports_ring_opens_no_file(json_object *r, const void *arg)
+{
+	return h_is_activity(r, "Loss") && h_int(r, "unmapped.since_last.ring_opens_no_file") > 0;
+}
+
+static void test_a_skipped_direct_open_is_reported_as_unseen(void **state)
+{
+	char path[PATH_MAX];
+	struct who w = { path, 0, 14 };
+
+	/* open and reads linked, every completion skipped: nothing the kernel
+	 * posts names the file, so it can only be counted, and said */
+	watched_file(path, "skip-direct");
+	w.pid = run_scenario("skip-direct", path);
+	assert_non_null(h_wait(&H, reports_ring_opens_no_file, NULL, 15000));
+	assert_int_equal(h_count(&H, is_record_of, &w), 0);
 }
 
 static void test_ring_direct_open_into_a_fixed_slot_is_audited(void **state)
@@ -284,6 +312,8 @@ int main(void)
 		cmocka_unit_test_setup(test_ring_requests_pushed_to_workers_are_counted, each_setup),
 		cmocka_unit_test_setup(test_ring_with_sq_polling_thread_is_counted, each_setup),
 		cmocka_unit_test_setup(test_ring_direct_open_into_a_fixed_slot_is_audited, each_setup),
+		cmocka_unit_test_setup(test_a_failed_ring_read_is_not_counted, each_setup),
+		cmocka_unit_test_setup(test_a_skipped_direct_open_is_reported_as_unseen, each_setup),
 		cmocka_unit_test_setup(test_skip_success_reads_are_recorded_as_unseen_with_what_they_asked,
 				       each_setup),
 		cmocka_unit_test_setup(test_ring_splice_into_a_pipe_is_a_transfer, each_setup),

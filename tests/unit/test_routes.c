@@ -20,6 +20,8 @@
  */
 #include "unit.h"
 
+#include "phiaudit/syscalls.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -282,6 +284,7 @@ static void write_change(struct fx *f, struct part *old, struct part *nw)
 		r.new_process_path = nw->differs ? &nw->view : NULL;
 		r.moved_out = old_in && !new_in;
 		r.moved_in = !old_in && new_in;
+		r.link = pa_syscall_is_link(old->v.ev->syscall);
 	} else if (nw) {
 		r.new_path = &nw->host;
 	}
@@ -1914,7 +1917,9 @@ static void test_link_is_create_with_hard_link(void **state)
 	assert_string_equal(unit_json_str(r, "unmapped.syscall"), "linkat");
 	assert_string_equal(unit_json_str(r, "file.path"), "/srv/phi/patients/1234/labs.csv");
 	assert_string_equal(unit_json_str(r, "file_result.path"), "/tmp/labs-1234.csv");
-	assert_true(unit_json_bool(r, "unmapped.moved_out")); /* the content is reachable outside */
+	/* the content is reachable outside; a link moves nothing */
+	assert_true(unit_json_bool(r, "unmapped.link_outside"));
+	assert_false(unit_json_has(r, "unmapped.moved_out"));
 }
 
 static void test_ftruncate_is_update_with_length_and_the_file(void **state)
