@@ -205,16 +205,24 @@ __noinline __u32 pa_rel_names(struct pa_open_scratch *s, __u32 off, __u64 dp, __
 {
 	struct dentry *d = (struct dentry *)dp;
 	struct mount *mnt = pa_real_mount((struct vfsmount *)mp);
-	__u32 start = off;
-	int disconnected = 0;
+	__u32 start = off, mark = 0;
+	int disconnected = 0, marked = 0;
 
 	if (!s)
 		return 0;
 	__u16 *flags = &s->ev.path_flags;
 
 	for (int i = 0; i < PA_WALK_MAX_DEPTH; i++) {
+		struct mount *was = mnt;
+
 		if ((__u64)d == stop)
 			return off - start;
+		/* Where this mount's root is: names above it are hidden by the
+		 * mount unless the walk reaches the stop without crossing. */
+		if (!marked && d == BPF_CORE_READ(mnt, mnt.mnt_root)) {
+			mark = off;
+			marked = 1;
+		}
 		/* A filesystem root has no name of its own ("/"). */
 		if (BPF_CORE_READ(d, d_parent) != d && pa_put_name(s, &off, d)) {
 			*flags |= PA_PATH_REL_TRUNCATED;
@@ -224,6 +232,16 @@ __noinline __u32 pa_rel_names(struct pa_open_scratch *s, __u32 off, __u64 dp, __
 			if (disconnected)
 				*flags |= PA_PATH_DISCONNECTED;
 			return off - start;
+		}
+		/*
+		 * Crossed to the mount point: a subdirectory of another
+		 * filesystem bind-mounted into a tree was reached through
+		 * names its mount hides ("sub/scans" of the other filesystem):
+		 * from its root on, the mount point names it instead.
+		 */
+		if (mnt != was && marked) {
+			off = mark;
+			marked = 0;
 		}
 	}
 	*flags |= PA_PATH_REL_TRUNCATED;

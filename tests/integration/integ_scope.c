@@ -172,6 +172,62 @@ static void test_bind_mount_of_watched_subdirectory(void **state)
 	assert_string_equal(h_str(r, "unmapped.process_path"), via);
 }
 
+/*
+ * A subdirectory of another filesystem bind-mounted into the tree: the
+ * kernel reaches the watch through names its mount hides ("sub/scans" of
+ * the tmpfs), which the host path must not show.
+ */
+struct foreign_bind {
+	char scratch[PATH_MAX], mountpoint[PATH_MAX], file[PATH_MAX];
+};
+
+static int open_through_foreign_bind(void *arg)
+{
+	const struct foreign_bind *b = arg;
+	char sub[PATH_MAX + 16], inner[PATH_MAX + 16];
+	int fd;
+
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("scratch", b->scratch, "tmpfs", 0, "size=1m"))
+		return 10;
+	snprintf(sub, sizeof(sub), "%s/sub", b->scratch);
+	snprintf(inner, sizeof(inner), "%s/sub/scans", b->scratch);
+	if (mkdir(sub, 0755) || mkdir(inner, 0755) ||
+	    mount(inner, b->mountpoint, NULL, MS_BIND, NULL))
+		return 11;
+	h_write_file(b->file, "dicom\n", 0644); /* an open: it makes the record */
+	fd = open(b->file, O_RDONLY);
+	if (fd < 0)
+		return 12;
+	close(fd);
+	return 0;
+}
+
+static bool is_open_by(json_object *r, const void *pid)
+{
+	return h_int(r, "class_uid") == 1001 && h_int(r, "activity_id") == 14 &&
+	       h_int(r, "actor.process.pid") == *(const pid_t *)pid;
+}
+
+static void test_bind_mount_from_another_filesystem_into_the_tree(void **state)
+{
+	struct foreign_bind b;
+	json_object *r;
+	pid_t pid;
+
+	tree_path(b.scratch, "outside/scratch");
+	h_mkdirs(b.scratch);
+	tree_path(b.mountpoint, "srv/phi/patients/5678/scans");
+	h_mkdirs(b.mountpoint);
+	tree_path(b.file, "srv/phi/patients/5678/scans/s1.dcm");
+	pid = h_child(open_through_foreign_bind, &b);
+	r = h_wait(&H, is_open_by, &pid, 5000);
+	assert_non_null(r);
+	/* not .../5678/scans/sub/scans/s1.dcm */
+	assert_string_equal(h_str(r, "file.path"), b.file);
+	assert_null(h_get(r, "unmapped.process_path")); /* the same path */
+}
+
 static void test_chroot_inside_watched_tree(void **state)
 {
 	struct act a = { .chroot_dir = patients, .path = "/1234/chart.txt", .flags = O_RDONLY };
@@ -401,6 +457,7 @@ int main(void)
 		cmocka_unit_test_setup(test_dotdot_from_outside, each_setup),
 		cmocka_unit_test_setup(test_bind_mount_of_watched_tree, each_setup),
 		cmocka_unit_test_setup(test_bind_mount_of_watched_subdirectory, each_setup),
+		cmocka_unit_test_setup(test_bind_mount_from_another_filesystem_into_the_tree, each_setup),
 		cmocka_unit_test_setup(test_chroot_inside_watched_tree, each_setup),
 		cmocka_unit_test_setup(test_other_mount_namespace, each_setup),
 		cmocka_unit_test_setup(test_watched_directory_itself, each_setup),
