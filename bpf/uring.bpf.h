@@ -5,7 +5,7 @@
  * twins (docs/internals.md, "io_uring", has what was measured):
  *
  *   io_uring_complete    an open's result (the fd, or a fixed slot) and a
- *                        read's: req->file and cqe->res, in whichever
+ *                        read's or write's: req->file and cqe->res, in whichever
  *                        thread completes it (submitter, iou-wrk, iou-sqp:
  *                        all of the ring owner's process)
  *   io_uring_file_get    the fd a request is about to use: a splice's
@@ -91,13 +91,23 @@ static __always_inline int pa_ring_is_read(__u8 op)
 		op == bpf_core_enum_value(enum io_uring_op, IORING_OP_READV_FIXED));
 }
 
-/* What a read request asks for. READV's len counts iovecs: its bytes are
+static __always_inline int pa_ring_is_write(__u8 op)
+{
+	return op == PA_URING_OP(WRITE) || op == PA_URING_OP(WRITEV) ||
+	       op == PA_URING_OP(WRITE_FIXED) ||
+	       (bpf_core_enum_value_exists(enum io_uring_op, IORING_OP_WRITEV_FIXED) &&
+		op == bpf_core_enum_value(enum io_uring_op, IORING_OP_WRITEV_FIXED));
+}
+
+/* What a read (or write) request asks for. READV's len counts iovecs: its bytes are
  * in the iterator imported at prep. */
 static __always_inline __u64 pa_ring_req_len(struct io_kiocb *req, __u8 op)
 {
-	if (op == PA_URING_OP(READV) ||
+	if (op == PA_URING_OP(READV) || op == PA_URING_OP(WRITEV) ||
 	    (bpf_core_enum_value_exists(enum io_uring_op, IORING_OP_READV_FIXED) &&
-	     op == bpf_core_enum_value(enum io_uring_op, IORING_OP_READV_FIXED))) {
+	     op == bpf_core_enum_value(enum io_uring_op, IORING_OP_READV_FIXED)) ||
+	    (bpf_core_enum_value_exists(enum io_uring_op, IORING_OP_WRITEV_FIXED) &&
+	     op == bpf_core_enum_value(enum io_uring_op, IORING_OP_WRITEV_FIXED))) {
 		struct io_async_rw *io = BPF_CORE_READ(req, async_data);
 
 		return io ? BPF_CORE_READ(io, iter.count) : 0;
@@ -119,18 +129,22 @@ static __always_inline struct file *pa_ring_slot_file(struct io_ring_ctx *ctx, _
 	return node ? (struct file *)(BPF_CORE_READ(node, file_ptr) & PA_FFS_MASK) : NULL;
 }
 
-/* A read of @file that will complete unseen: counted now, remembered. */
+/*
+ * A read (or write) of @file that will complete unseen: counted now, what
+ * it asked, and remembered. A write that did not write all it asked fails
+ * and posts its completion like a read: counted as written in full.
+ */
 static __always_inline void pa_ring_unseen(struct task_struct *task, __u64 key, struct file *file,
-					   __u64 len)
+					   __u64 len, int write)
 {
-	struct pa_ring_pending p = { .file = (__u64)file, .len = len, .unseen = 1 };
+	struct pa_ring_pending p = { .file = (__u64)file, .len = len, .unseen = 1 + write };
 	struct pa_file_val *fv = file ? pa_tracked(file) : NULL;
 
 	if (!file)
 		pa_count(PA_CNT_RING_NO_FILE); /* a fixed slot filled later in the batch */
 	if (!fv)
 		return;
-	pa_account_io(task, file, fv, -1, len, PA_IO_UNSEEN);
+	pa_account_io(task, file, fv, -1, len, write ? PA_IO_WRITE : PA_IO_UNSEEN);
 	bpf_map_update_elem(&pa_ring_pending, &key, &p, BPF_ANY);
 }
 
@@ -158,10 +172,10 @@ static __always_inline int pa_ring_submit(struct io_kiocb *req)
 		return 0;
 	op = BPF_CORE_READ(req, opcode);
 	task = pa_ring_task();
-	if (pa_ring_is_read(op))
+	if (pa_ring_is_read(op) || pa_ring_is_write(op))
 		pa_ring_unseen(task, key,
 			       pa_ring_slot_file(BPF_CORE_READ(req, ctx), BPF_CORE_READ(req, cqe.fd)),
-			       pa_ring_req_len(req, op));
+			       pa_ring_req_len(req, op), pa_ring_is_write(op));
 	return 0;
 }
 
@@ -184,8 +198,9 @@ static __always_inline int pa_ring_file_get(struct io_kiocb *req, int fd)
 		bpf_map_update_elem(&pa_ring_pending, &key, &p, BPF_ANY);
 		return 0;
 	}
-	if ((fl & (1ull << pa_req_bit_skip)) && pa_ring_is_read(op))
-		pa_ring_unseen(task, key, pa_fd_file(task, fd), pa_ring_req_len(req, op));
+	if ((fl & (1ull << pa_req_bit_skip)) && (pa_ring_is_read(op) || pa_ring_is_write(op)))
+		pa_ring_unseen(task, key, pa_fd_file(task, fd), pa_ring_req_len(req, op),
+			       pa_ring_is_write(op));
 	return 0;
 }
 
@@ -234,7 +249,7 @@ static __always_inline void pa_ring_opened(struct task_struct *task, struct io_r
 	pa_emit_file_open(s, task, file, fd, d, m, &r, 0);
 }
 
-/* A read (or splice) through the ring completed with @res. */
+/* A read, write or splice through the ring completed with @res. */
 static __always_inline void pa_ring_read_done(struct task_struct *task, struct io_kiocb *req,
 					      __u8 op, __u64 fl, int res)
 {
@@ -260,7 +275,14 @@ static __always_inline void pa_ring_read_done(struct task_struct *task, struct i
 	fv = in ? pa_tracked(in) : NULL;
 	if (fv && p && p->unseen && (fl & (1ull << pa_req_bit_skip_link)))
 		/* counted unseen at issue, and seen after all: take it back */
-		pa_account_io(task, in, fv, -1, p->len, PA_IO_UNSEEN_UNDO);
+		pa_account_io(task, in, fv, -1, p->len,
+			      p->unseen == 2 ? PA_IO_WRITE_UNDO : PA_IO_UNSEEN_UNDO);
+	if (fv && res >= 0 && pa_ring_is_write(op)) {
+		pa_account_io(task, in, fv, -1, bytes, PA_IO_WRITE);
+		if (p)
+			bpf_map_delete_elem(&pa_ring_pending, &key);
+		return;
+	}
 	/* a failed request read nothing (its syscall twin is not counted) */
 	if (fv && res >= 0 && op == PA_URING_OP(SPLICE))
 		pa_xfer_out(task, in, fv, -1, file, PA_SYS_URING_SPLICE, bytes);
@@ -287,7 +309,7 @@ static __always_inline int pa_ring_complete(struct io_ring_ctx *ctx, struct io_k
 			pa_ring_opened(task, ctx, req, op, res);
 		return 0;
 	}
-	if (pa_ring_is_read(op) || op == PA_URING_OP(SPLICE))
+	if (pa_ring_is_read(op) || pa_ring_is_write(op) || op == PA_URING_OP(SPLICE))
 		pa_ring_read_done(task, req, op, fl, res);
 	return 0;
 }

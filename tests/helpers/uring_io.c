@@ -10,10 +10,11 @@
  *
  * (one line, for a 200,000-byte file: four full READs, one short, one at
  * end of file). The contract the integration tests rely on:
- *  - PATH is never touched by open(2)/openat(2)/read(2): it is opened by an
- *    OPENAT or OPENAT2 request, read by READ, READV, READ_FIXED or SPLICE
- *    requests of 64 KiB (READV: 4 iovecs of 16 KiB), closed by a CLOSE
- *    request. Other syscalls: fstat(2) on it (skip-success only, for the
+ *  - PATH is never touched by open(2)/openat(2)/read(2)/write(2): it is
+ *    opened by an OPENAT or OPENAT2 request, read by READ, READV,
+ *    READ_FIXED or SPLICE requests of 64 KiB (READV: 4 iovecs of 16 KiB),
+ *    or rewritten by WRITE requests of 64 KiB (write, skip-write: stat(2)
+ *    gives the size), closed by a CLOSE request. Other syscalls: fstat(2) on it (skip-success only, for the
  *    size), pipe2(2) and read(2) of the pipe (splice only).
  *  - fd is the descriptor the reads used, or the fixed-file slot when
  *    fixed=1. requests counts the reading requests, requested the bytes
@@ -42,7 +43,7 @@
 #define NOP_DATA	(~0ULL)		/* a NOP's user_data: a batch is done */
 
 enum open_op { OPEN_AT, OPEN_AT2, OPEN_REGISTER, OPEN_DIRECT };
-enum read_op { RD_READ, RD_READV, RD_READ_FIXED, RD_SPLICE };
+enum read_op { RD_READ, RD_READV, RD_READ_FIXED, RD_SPLICE, RD_WRITE };
 
 static const char *const open_names[] = {
 	[OPEN_AT] = "OPENAT", [OPEN_AT2] = "OPENAT2",
@@ -50,7 +51,7 @@ static const char *const open_names[] = {
 };
 static const char *const read_names[] = {
 	[RD_READ] = "READ", [RD_READV] = "READV",
-	[RD_READ_FIXED] = "READ_FIXED", [RD_SPLICE] = "SPLICE",
+	[RD_READ_FIXED] = "READ_FIXED", [RD_SPLICE] = "SPLICE", [RD_WRITE] = "WRITE",
 };
 
 struct scenario {
@@ -87,6 +88,10 @@ static const struct scenario scenarios[] = {
 	  "open-read on an IORING_SETUP_SQPOLL ring (submitted by iou-sqp-*)", false },
 	{ "failed-read", OPEN_AT, RD_READ, 0, 0, false,
 	  "open-read after one READ into an unmapped buffer that fails (EFAULT)", true },
+	{ "write", OPEN_AT, RD_WRITE, 0, 0, false,
+	  "OPENAT for writing, WRITEs of 64 KiB over the whole file (its size), CLOSE", false },
+	{ "skip-write", OPEN_AT, RD_WRITE, 0, 0, true,
+	  "write, with IOSQE_CQE_SKIP_SUCCESS on the WRITEs, linked to a NOP", false },
 	{ "skip-direct", OPEN_DIRECT, RD_READ, 0, 0, true,
 	  "OPENAT into fixed slot 0 and READs of the slot, all with IOSQE_CQE_SKIP_SUCCESS,"
 	  " linked in one batch to a NOP: no completion names the file", false },
@@ -163,7 +168,8 @@ static void ring_open(struct run *r)
 		io_uring_prep_openat_direct(sqe, AT_FDCWD, r->path, O_RDONLY, 0, SLOT);
 		break;
 	default:
-		io_uring_prep_openat(sqe, AT_FDCWD, r->path, O_RDONLY | O_CLOEXEC, 0);
+		io_uring_prep_openat(sqe, AT_FDCWD, r->path,
+				     (r->sc->read == RD_WRITE ? O_WRONLY : O_RDONLY) | O_CLOEXEC, 0);
 		break;
 	}
 	sqe->flags |= r->sc->sqe_flags;
@@ -223,6 +229,9 @@ static struct io_uring_sqe *prep_read(struct run *r, unsigned long long off, uns
 		break;
 	case RD_SPLICE:
 		io_uring_prep_splice(sqe, r->fd, (int64_t)off, r->pipefd[1], -1, len, 0);
+		break;
+	case RD_WRITE:
+		io_uring_prep_write(sqe, r->fd, r->buf, len, off);
 		break;
 	default:
 		io_uring_prep_read(sqe, r->fd, r->buf, len, off);
@@ -299,6 +308,28 @@ static void open_read_skip_direct(struct run *r)
 		fail(cqe->res < 0 ? -cqe->res : 0, "a linked request posted res %d", cqe->res);
 	io_uring_cqe_seen(&r->ring, cqe);
 	r->bytes = r->requested;
+}
+
+/* write: the file's size, rewritten in full, one WRITE at a time. */
+static void write_all(struct run *r)
+{
+	unsigned long long size, off = 0;
+	struct stat st;
+	unsigned int len;
+	int res;
+
+	if (stat(r->path, &st) < 0)
+		fail(errno, "stat %s", r->path);
+	size = (unsigned long long)st.st_size;
+	memset(r->buf, 'w', CHUNK);
+	for (; off < size; off += len) {
+		len = size - off < CHUNK ? (unsigned int)(size - off) : CHUNK;
+		prep_read(r, off, len);
+		res = complete_one(r, "WRITE");
+		if (res != (int)len)
+			fail(res < 0 ? -res : 0, "WRITE at offset %llu gave %d", off, res);
+		r->bytes += len;
+	}
 }
 
 /* One request at a time, until a completion says end of file. */
@@ -450,6 +481,8 @@ int main(int argc, char **argv)
 		read_bad_buffer(&r);
 	if (r.sc->skip)
 		read_skip_success(&r);
+	else if (r.sc->read == RD_WRITE)
+		write_all(&r);
 	else
 		read_to_eof(&r);
 	ring_close(&r);

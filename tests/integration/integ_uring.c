@@ -183,6 +183,38 @@ static void test_a_skipped_direct_open_is_reported_as_unseen(void **state)
 	assert_int_equal(h_count(&H, is_record_of, &w), 0);
 }
 
+/* WRITE requests rewrite the whole file: an Update record, to the byte. */
+static void assert_ring_writes(const char *scenario)
+{
+	char path[PATH_MAX];
+	json_object *r;
+	pid_t pid;
+
+	watched_file(path, scenario);
+	pid = run_scenario(scenario, path);
+	r = record(path, pid, 14, "Open");
+	assert_non_null(r);
+	/* (the ring adds O_LARGEFILE, as the kernel's open_how has it) */
+	assert_non_null(h_str(r, "unmapped.open_flags"));
+	assert_memory_equal(h_str(r, "unmapped.open_flags"), "O_WRONLY|", 9);
+	r = record(path, pid, 3, "Update");
+	assert_non_null(r);
+	assert_int_equal(h_int(r, "unmapped.bytes_written"), FILE_SIZE);
+	assert_int_equal(h_int(r, "unmapped.write_calls"), 4); /* 3 x 64 KiB and the rest */
+	assert_int_equal(h_int(r, "count"), 4);
+}
+
+static void test_ring_writes_are_counted_as_written(void **state)
+{
+	assert_ring_writes("write");
+}
+
+static void test_skip_success_ring_writes_are_counted_in_full(void **state)
+{
+	/* no completion: the kernel fails a write that wrote less than asked */
+	assert_ring_writes("skip-write");
+}
+
 static void test_ring_direct_open_into_a_fixed_slot_is_audited(void **state)
 {
 	char path[PATH_MAX];
@@ -313,6 +345,8 @@ int main(void)
 		cmocka_unit_test_setup(test_ring_with_sq_polling_thread_is_counted, each_setup),
 		cmocka_unit_test_setup(test_ring_direct_open_into_a_fixed_slot_is_audited, each_setup),
 		cmocka_unit_test_setup(test_a_failed_ring_read_is_not_counted, each_setup),
+		cmocka_unit_test_setup(test_ring_writes_are_counted_as_written, each_setup),
+		cmocka_unit_test_setup(test_skip_success_ring_writes_are_counted_in_full, each_setup),
 		cmocka_unit_test_setup(test_a_skipped_direct_open_is_reported_as_unseen, each_setup),
 		cmocka_unit_test_setup(test_skip_success_reads_are_recorded_as_unseen_with_what_they_asked,
 				       each_setup),
