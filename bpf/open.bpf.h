@@ -186,6 +186,7 @@ struct pa_route_scan {
 	struct pa_route_key key;
 	__u32 len, comp_len, dots, ncomp;
 	__u32 watch_id, depth, matched;
+	__u32 skip; /* where the string starts (after resolved "../") */
 };
 
 static long pa_route_step(__u64 i, void *arg)
@@ -194,6 +195,7 @@ static long pa_route_step(__u64 i, void *arg)
 	struct pa_route_val *w;
 	char c;
 
+	i += st->skip;
 	c = i < st->len ? st->s->data[i & (PA_USER_PATH_MAX - 1)] : 0;
 	if (c != '/' && c != 0) {
 		if (st->comp_len == 0)
@@ -223,8 +225,8 @@ static long pa_route_step(__u64 i, void *arg)
 }
 
 
-static __always_inline int pa_route_match(struct pa_open_scratch *s, __u32 len, __u64 start,
-					  __u32 *watch_id, __u32 *depth)
+static __always_inline int pa_route_match(struct pa_open_scratch *s, __u32 len, __u32 skip,
+					  __u64 start, __u32 *watch_id, __u32 *depth)
 {
 	struct pa_route_scan st = {
 		.s = s,
@@ -232,12 +234,13 @@ static __always_inline int pa_route_match(struct pa_open_scratch *s, __u32 len, 
 		.cur = PA_FNV_OFFSET,
 		.key = { .dentry = start },
 		.len = len,
+		.skip = skip,
 	};
 
-	if (!pa_have_bpf_loop)
+	if (!pa_have_bpf_loop || skip >= len)
 		return 0;
 	/* len counts the NUL: the last step ends the last component. */
-	bpf_loop(len, pa_route_step, &st, 0);
+	bpf_loop(len - skip, pa_route_step, &st, 0);
 	*watch_id = st.watch_id;
 	*depth = st.depth;
 	return st.matched;
@@ -265,6 +268,63 @@ static __always_inline int pa_start_dir(struct task_struct *task, const char *fi
 }
 
 /*
+ * ".." from @d as the kernel takes it: not above the process's root; at a
+ * mount's root, first down to its mount point. Exact, unlike ".." after a
+ * name, which may follow a symlink.
+ */
+#define PA_DOTDOT_MOUNTS 4
+
+static __always_inline void pa_dotdot(struct task_struct *task, struct dentry **d,
+				      struct vfsmount **m)
+{
+	struct dentry *root_d = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *root_m = BPF_CORE_READ(task, fs, root.mnt);
+
+	for (int i = 0; i < PA_DOTDOT_MOUNTS; i++) {
+		struct mount *mnt = pa_real_mount(*m), *parent;
+
+		if (*d == root_d && *m == root_m)
+			return;
+		if (*d != BPF_CORE_READ(*m, mnt_root))
+			break;
+		parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (parent == mnt)
+			return;
+		*d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		*m = &parent->mnt;
+	}
+	*d = BPF_CORE_READ(*d, d_parent);
+}
+
+/*
+ * A relative string that begins with "../" (mv ../phi/x .): the start
+ * directory is walked up for each, as the kernel did, so the string's
+ * placement starts below them. Returns the bytes consumed.
+ */
+#define PA_DOTDOT_MAX 8
+
+static __always_inline __u32 pa_leading_dotdot(struct task_struct *task,
+						struct pa_open_scratch *s, struct dentry **d,
+						struct vfsmount **m)
+{
+	__u32 skip = 0;
+
+	for (int i = 0; i < PA_DOTDOT_MAX; i++) {
+		char a = s->data[skip & (PA_USER_PATH_MAX - 1)];
+		char b = s->data[(skip + 1) & (PA_USER_PATH_MAX - 1)];
+		char c = s->data[(skip + 2) & (PA_USER_PATH_MAX - 1)];
+
+		if (a != '.' || b != '.' || (c != '/' && c != 0))
+			break;
+		pa_dotdot(task, d, m);
+		skip += c == '/' ? 3 : 2;
+		if (c == 0)
+			break;
+	}
+	return skip;
+}
+
+/*
  * A path given only as a string (a denied open, an unlink, a rename's
  * names): no kernel object, so its scope is its start directory's, or a
  * route from there (the agent re-checks ".." lexically). Fills @s's scope
@@ -282,7 +342,7 @@ __noinline int pa_path_part(struct pa_open_scratch *s, __u64 task_ptr, __s32 dir
 	struct dentry *start_d;
 	struct vfsmount *start_m;
 	long n;
-	__u32 off;
+	__u32 off, skip;
 
 	if (!s || !upath)
 		return -1;
@@ -295,9 +355,11 @@ __noinline int pa_path_part(struct pa_open_scratch *s, __u64 task_ptr, __s32 dir
 		s->ev.path_flags |= PA_PATH_USER_TRUNCATED;
 	if (pa_start_dir(task, s->data, dirfd, &start_d, &start_m))
 		return -1;
+	skip = pa_leading_dotdot(task, s, &start_d, &start_m);
+	s->ev.user_skip = skip;
 	pa_scope_of((__u64)start_d, (__u64)start_m, &r);
 	if (r.scope != PA_SCOPE_IN) {
-		if (pa_route_match(s, n & (PA_USER_PATH_MAX * 2 - 1), (__u64)start_d, &r.watch_id,
+		if (pa_route_match(s, n & (PA_USER_PATH_MAX * 2 - 1), skip, (__u64)start_d, &r.watch_id,
 				   &s->ev.route_depth)) {
 			r.scope = PA_SCOPE_IN;
 			r.watch = 0; /* the start directory is above the watch */

@@ -113,6 +113,8 @@ PA_TP_EXIT(fsetxattr, PA_SYS_FSETXATTR)
 PA_TP_EXIT(removexattr, PA_SYS_REMOVEXATTR)
 PA_TP_EXIT(lremovexattr, PA_SYS_LREMOVEXATTR)
 PA_TP_EXIT(fremovexattr, PA_SYS_FREMOVEXATTR)
+PA_TP_EXIT(setxattrat, PA_SYS_SETXATTRAT)
+PA_TP_EXIT(removexattrat, PA_SYS_REMOVEXATTRAT)
 
 /* io_uring requests (uring.bpf.h): with the tp_btf backend only. */
 SEC("tp_btf/io_uring_submit_req")

@@ -327,10 +327,6 @@ enum pa_io_kind {
 	PA_IO_RING_READ = 3, /* an io_uring read request */
 	PA_IO_UNSEEN = 4,    /* an io_uring read whose result is not seen: @bytes
 			      * is what it asked for */
-	PA_IO_UNSEEN_UNDO = 5, /* ...whose completion came after all (it fell
-				* short): @bytes is what PA_IO_UNSEEN counted */
-	PA_IO_WRITE_UNDO = 6,  /* the same for a ring write counted in full at
-				* issue: @bytes is what it counted */
 };
 
 /*
@@ -371,14 +367,6 @@ static __always_inline struct pa_hold_val *pa_account_io(struct task_struct *tas
 		__sync_fetch_and_add(&h->unknown_bytes, bytes);
 		pa_count(PA_CNT_RING_UNSEEN);
 		break;
-	case PA_IO_UNSEEN_UNDO:
-		__sync_fetch_and_add(&h->unknown_calls, -1);
-		__sync_fetch_and_add(&h->unknown_bytes, -bytes);
-		return h; /* its completion is counted next, as a read */
-	case PA_IO_WRITE_UNDO:
-		__sync_fetch_and_add(&h->write_calls, -1);
-		__sync_fetch_and_add(&h->write_bytes, -bytes);
-		return h; /* its completion is counted next */
 	default:
 		__sync_fetch_and_add(&h->calls, 1);
 		__sync_fetch_and_add(&h->bytes, bytes);

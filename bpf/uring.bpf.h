@@ -47,7 +47,9 @@ const volatile __u32 pa_req_bit_skip_link = 23;
 struct pa_ring_pending {
 	__u64 file;
 	__u64 len;
-	__u8 unseen; /* counted as unseen: a completion corrects it */
+	__u64 account_seq; /* the account it was counted in (unseen) */
+	__u8 unseen;	   /* counted at issue (1: unseen read, 2: write in
+			    * full): a completion corrects it */
 	__u8 pad[7];
 };
 
@@ -75,6 +77,17 @@ static __always_inline struct task_struct *pa_ring_task(void)
 	if (BPF_CORE_READ(t, flags) & PA_PF_IO_WORKER)
 		return BPF_CORE_READ(t, group_leader);
 	return t;
+}
+
+/*
+ * A descriptor of the ring's process, looked up in the current thread's
+ * table: a worker shares the files of the thread that submitted the
+ * request, which need not be the leader's (CLONE_FILES unshared, or a
+ * leader that has exited).
+ */
+static __always_inline struct file *pa_ring_fd_file(int fd)
+{
+	return pa_fd_file((struct task_struct *)bpf_get_current_task(), fd);
 }
 
 static __always_inline __u64 pa_req_flags(struct io_kiocb *req)
@@ -139,13 +152,32 @@ static __always_inline void pa_ring_unseen(struct task_struct *task, __u64 key, 
 {
 	struct pa_ring_pending p = { .file = (__u64)file, .len = len, .unseen = 1 + write };
 	struct pa_file_val *fv = file ? pa_tracked(file) : NULL;
+	struct pa_hold_val *h;
 
 	if (!file)
 		pa_count(PA_CNT_RING_NO_FILE); /* a fixed slot filled later in the batch */
 	if (!fv)
 		return;
-	pa_account_io(task, file, fv, -1, len, write ? PA_IO_WRITE : PA_IO_UNSEEN);
+	h = pa_account_io(task, file, fv, -1, len, write ? PA_IO_WRITE : PA_IO_UNSEEN);
+	if (!h)
+		return;
+	p.account_seq = h->account_seq;
 	bpf_map_update_elem(&pa_ring_pending, &key, &p, BPF_ANY);
+}
+
+/* Ask the agent to look for files open under the watches again. */
+static __always_inline void pa_ring_rescan_hint(struct task_struct *task)
+{
+	struct pa_hint_event *e = pa_reserve(sizeof(*e));
+
+	if (!e)
+		return;
+	e->hdr.seq = 0;
+	pa_hdr_fill(&e->hdr, PA_EV_HINT, sizeof(*e));
+	e->tgid = BPF_CORE_READ(task, tgid);
+	e->hint = PA_HINT_RESCAN;
+	e->start_ns = pa_task_start(task);
+	pa_submit(e, sizeof(*e));
 }
 
 static __always_inline int pa_ring_submit(struct io_kiocb *req)
@@ -161,16 +193,26 @@ static __always_inline int pa_ring_submit(struct io_kiocb *req)
 	if (!(fl & (1ull << pa_req_bit_skip)))
 		return 0;
 	op = BPF_CORE_READ(req, opcode);
-	/* A direct open (into a fixed slot) whose completion is skipped posts
-	 * nothing that names its file: say so. */
-	if ((op == PA_URING_OP(OPENAT) || op == PA_URING_OP(OPENAT2)) &&
-	    BPF_CORE_READ((struct io_open *)req, file_slot)) {
+	/* An open whose completion is skipped posts nothing that names its
+	 * file: say so, and have the agent look for it among the files open
+	 * (its reads are counted from then on; one into a fixed slot is in
+	 * no descriptor table and stays unseen). */
+	if (op == PA_URING_OP(OPENAT) || op == PA_URING_OP(OPENAT2)) {
 		pa_count(PA_CNT_RING_NO_FILE);
+		pa_ring_rescan_hint(pa_ring_task());
+		return 0;
+	}
+	/* A skipped splice from a fixed input: no file_get for that input. */
+	if (op == PA_URING_OP(SPLICE) &&
+	    (BPF_CORE_READ((struct io_splice *)req, flags) & PA_SPLICE_F_FD_IN_FIXED)) {
+		pa_ring_unseen(pa_ring_task(), key,
+			       pa_ring_slot_file(BPF_CORE_READ(req, ctx),
+						 BPF_CORE_READ((struct io_splice *)req, splice_fd_in)),
+			       pa_ring_req_len(req, op), 0);
 		return 0;
 	}
 	if (!(fl & (1ull << pa_req_bit_fixed)))
 		return 0;
-	op = BPF_CORE_READ(req, opcode);
 	task = pa_ring_task();
 	if (pa_ring_is_read(op) || pa_ring_is_write(op))
 		pa_ring_unseen(task, key,
@@ -192,14 +234,18 @@ static __always_inline int pa_ring_file_get(struct io_kiocb *req, int fd)
 	/* A splice's second file_get is its input (the output came first). */
 	if (op == PA_URING_OP(SPLICE) && BPF_CORE_READ(req, file) &&
 	    fd == BPF_CORE_READ((struct io_splice *)req, splice_fd_in)) {
-		struct pa_ring_pending p = { .file = (__u64)pa_fd_file(task, fd),
+		struct pa_ring_pending p = { .file = (__u64)pa_ring_fd_file(fd),
 					     .len = pa_ring_req_len(req, op) };
 
-		bpf_map_update_elem(&pa_ring_pending, &key, &p, BPF_ANY);
+		/* skipped: counted now, unseen, like a skipped read */
+		if (fl & (1ull << pa_req_bit_skip))
+			pa_ring_unseen(task, key, (struct file *)p.file, p.len, 0);
+		else
+			bpf_map_update_elem(&pa_ring_pending, &key, &p, BPF_ANY);
 		return 0;
 	}
 	if ((fl & (1ull << pa_req_bit_skip)) && (pa_ring_is_read(op) || pa_ring_is_write(op)))
-		pa_ring_unseen(task, key, pa_fd_file(task, fd), pa_ring_req_len(req, op),
+		pa_ring_unseen(task, key, pa_ring_fd_file(fd), pa_ring_req_len(req, op),
 			       pa_ring_is_write(op));
 	return 0;
 }
@@ -221,7 +267,7 @@ static __always_inline void pa_ring_opened(struct task_struct *task, struct io_r
 		file = pa_ring_slot_file(ctx, slot == ~0U ? (__u32)res : slot - 1);
 		fd = -1;
 	} else {
-		file = pa_fd_file(task, res);
+		file = pa_ring_fd_file(res);
 	}
 	if (!file) {
 		pa_count(PA_CNT_RING_NO_FILE);
@@ -249,6 +295,37 @@ static __always_inline void pa_ring_opened(struct task_struct *task, struct io_r
 	pa_emit_file_open(s, task, file, fd, d, m, &r, 0);
 }
 
+/* Take back what @c subtracts from *@v, not below zero (the account may
+ * have been reported since: never a count that wraps). */
+static __always_inline void pa_sub_clamped(__u64 *v, __u64 c)
+{
+	__u64 now = *v;
+
+	__sync_fetch_and_add(v, -(now < c ? now : c));
+}
+
+/*
+ * A request counted at issue (skipped completion) completed after all (it
+ * fell short, or failed): take back what was counted, from the account it
+ * was counted in only (one ended since has reported it as it was). Bytes
+ * first: a report between the two never sees bytes without calls.
+ */
+static __always_inline void pa_ring_undo(struct file *file, const struct pa_ring_pending *p)
+{
+	struct pa_hold_key k = { .file = (__u64)file, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct pa_hold_val *h = bpf_map_lookup_elem(&pa_holds, &k);
+
+	if (!h || h->account_seq != p->account_seq)
+		return;
+	if (p->unseen == 2) {
+		pa_sub_clamped(&h->write_bytes, p->len);
+		pa_sub_clamped(&h->write_calls, 1);
+	} else {
+		pa_sub_clamped(&h->unknown_bytes, p->len);
+		pa_sub_clamped(&h->unknown_calls, 1);
+	}
+}
+
 /* A read, write or splice through the ring completed with @res. */
 static __always_inline void pa_ring_read_done(struct task_struct *task, struct io_kiocb *req,
 					      __u8 op, __u64 fl, int res)
@@ -274,9 +351,7 @@ static __always_inline void pa_ring_read_done(struct task_struct *task, struct i
 	}
 	fv = in ? pa_tracked(in) : NULL;
 	if (fv && p && p->unseen && (fl & (1ull << pa_req_bit_skip_link)))
-		/* counted unseen at issue, and seen after all: take it back */
-		pa_account_io(task, in, fv, -1, p->len,
-			      p->unseen == 2 ? PA_IO_WRITE_UNDO : PA_IO_UNSEEN_UNDO);
+		pa_ring_undo(in, p); /* counted at issue, and seen after all */
 	if (fv && res >= 0 && pa_ring_is_write(op)) {
 		pa_account_io(task, in, fv, -1, bytes, PA_IO_WRITE);
 		if (p)

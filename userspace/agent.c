@@ -184,6 +184,8 @@ static void write_read(struct pa_agent *a, const struct pa_read_event *ev)
 		emit(a);
 	}
 	pa_alerts_read(a, ev, o);
+	if (ev->final && ev->sent_calls)
+		pa_routes_account_ended(a, ev->account_seq);
 }
 
 static void on_read(struct pa_agent *a, const void *data, size_t size)
@@ -199,6 +201,9 @@ static void on_read(struct pa_agent *a, const void *data, size_t size)
 
 /* How soon after a hint the sweep runs: exits come in bursts. */
 #define PA_HINT_SWEEP_NS (200ull * 1000000ull)
+/* A rescan for files opened unseen: soon, at most once a second. */
+#define PA_RESCAN_DELAY_NS (20ull * 1000000ull)
+#define PA_RESCAN_EVERY_NS (1000ull * 1000000ull)
 #define PA_RESWEEP_NS	 (1000ull * 1000000ull)
 
 static void on_hint(struct pa_agent *a, const void *data, size_t size)
@@ -208,6 +213,17 @@ static void on_hint(struct pa_agent *a, const void *data, size_t size)
 
 	if (!h) {
 		a->decode_errors++;
+		return;
+	}
+	if (h->hint == PA_HINT_RESCAN) {
+		/* soon, and at most once a second: a ring opening in a loop
+		 * must not turn the agent into a scanner */
+		uint64_t now = pa_clock_boot_ns(), due = now + PA_RESCAN_DELAY_NS;
+
+		if (!a->rescan_ns && due < a->last_rescan_ns + PA_RESCAN_EVERY_NS)
+			due = a->last_rescan_ns + PA_RESCAN_EVERY_NS;
+		if (!a->rescan_ns)
+			a->rescan_ns = due;
 		return;
 	}
 	/* (When the list is full the table's LRU bound still holds.) */
@@ -641,6 +657,26 @@ static void write_stop(struct pa_agent *a)
 
 /* Files open under a watch before we started: tracked from now on. After
  * the hooks and the watches are in place, so nothing slips between. */
+/*
+ * An io_uring open whose completion was skipped: no event named its file.
+ * The discovery iterator finds it among the open files (an Open record
+ * marked discovered) and its reads are counted from then on.
+ */
+static void rescan(struct pa_agent *a)
+{
+	uint64_t found = 0;
+	int err;
+
+	a->rescan_ns = 0;
+	a->last_rescan_ns = pa_clock_boot_ns();
+	a->rescans++;
+	err = pa_bpf_discover(&a->bpf, drain, a, &found);
+	if (err)
+		pa_warn("could not look for files opened unseen through io_uring: %s",
+			strerror(-err));
+	a->rescan_found += found;
+}
+
 /* Watched files with other names (hard links): in scope under any. */
 static void seed_inodes(struct pa_agent *a)
 {
@@ -929,6 +965,8 @@ int pa_agent_run(struct pa_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 		}
 		if (pa_clock_boot_ns() >= a->next_sweep_ns)
 			sweep(a);
+		if (a->rescan_ns && pa_clock_boot_ns() >= a->rescan_ns)
+			rescan(a);
 		pa_alerts_tick(a, pa_clock_boot_ns());
 		pa_status_tick(a, pa_clock_boot_ns());
 		flush_sinks(a);

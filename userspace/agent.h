@@ -82,6 +82,8 @@ struct pa_agent {
 	size_t gone_head, n_gone_opens; /* a ring */
 	uint64_t next_sweep_ns;
 	uint64_t resweep_ns;	       /* a second sweep after exits (0: none due) */
+	uint64_t rescan_ns, last_rescan_ns; /* files opened unseen: look again (0: none due) */
+	uint64_t rescans, rescan_found;
 	uint64_t sweeps, sweep_ns_total, sweep_ns_max; /* sweep cost, for Stop */
 	uint64_t reads_unknown_open;   /* read records whose open was lost */
 	uint64_t opens_untracked_nomem;

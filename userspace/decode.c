@@ -97,8 +97,11 @@ int pa_decode_open(const void *data, size_t size, struct pa_open_view *out)
 		return -EINVAL;
 	if ((ev->path_flags & PA_PATH_FROM_USER) && ev->user_len < 2)
 		return -EINVAL;
+	/* leading "../" resolved in the kernel: inside the string */
+	if (ev->user_skip && ev->user_skip >= ev->user_len)
+		return -EINVAL;
 	out->ev = ev;
-	out->user = d;
+	out->user = d + ev->user_skip;
 	out->rel = d + ev->user_len;
 	out->view = out->rel + ev->rel_len;
 	out->name = ev->name_len ? out->view + ev->view_len : NULL;

@@ -105,6 +105,7 @@ const char *pa_syscall_name(unsigned int op)
 		"chmod", "fchmod", "fchmodat", "fchmodat2",
 		"chown", "lchown", "fchown", "fchownat",
 		"setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
+		"setxattrat", "removexattrat",
 		"io_uring_openat", "io_uring_openat2", "io_uring_read", "io_uring_splice",
 	};
 	_Static_assert(sizeof(names) / sizeof(names[0]) == PA_SYS_MAX, "a name per syscall");
@@ -596,6 +597,7 @@ static int change_activity(unsigned int op, const char **name)
 		return 7;
 	case PA_SYS_SETXATTR: case PA_SYS_LSETXATTR: case PA_SYS_FSETXATTR:
 	case PA_SYS_REMOVEXATTR: case PA_SYS_LREMOVEXATTR: case PA_SYS_FREMOVEXATTR:
+	case PA_SYS_SETXATTRAT: case PA_SYS_REMOVEXATTRAT:
 		*name = "Set Attributes";
 		return 6;
 	default:
@@ -626,9 +628,11 @@ static void write_change_args(struct pa_jw *w, const struct pa_open_event *ev, c
 		pa_jw_u64(w, "truncate_length", ev->arg);
 		break;
 	case PA_SYS_REMOVEXATTR: case PA_SYS_LREMOVEXATTR: case PA_SYS_FREMOVEXATTR:
+	case PA_SYS_REMOVEXATTRAT:
 		pa_jw_bool(w, "xattr_removed", true);
 		/* fall through */
 	case PA_SYS_SETXATTR: case PA_SYS_LSETXATTR: case PA_SYS_FSETXATTR:
+	case PA_SYS_SETXATTRAT:
 		if (name)
 			pa_jw_bytes(w, "xattr", name, strlen(name));
 		break;
@@ -675,6 +679,10 @@ void pa_ocsf_change(struct pa_jw *w, const struct pa_host_info *h, const struct 
 		pa_jw_bool(w, "moved_out", true);
 	else if (r->moved_in)
 		pa_jw_bool(w, "moved_in", true);
+	if (r->exchanged)
+		pa_jw_bool(w, "exchanged", true); /* each name now holds the other's file */
+	if (r->path_uncertain)
+		pa_jw_bool(w, "path_uncertain", true);
 	if (!o->path)
 		pa_jw_bool(w, "path_unknown", true);
 	if (r->pair && !r->new_path)

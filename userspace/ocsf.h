@@ -109,6 +109,9 @@ struct pa_change_record {
 	const struct pa_path *new_process_path; /* NULL when the same */
 	bool moved_out, moved_in;	/* the new (old) name is outside every watch */
 	bool link;			/* a hard link: "outside" says where the new name is */
+	bool exchanged;			/* RENAME_EXCHANGE: the names swapped files */
+	bool path_uncertain;		/* the strings leave the trees lexically; the
+					 * kernel placed a name in one (a symlink?) */
 };
 
 void pa_ocsf_change(struct pa_jw *w, const struct pa_host_info *h,

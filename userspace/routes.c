@@ -106,17 +106,25 @@ static void fill_open_record(struct pa_agent *a, struct rendered *r, struct pa_o
 	o->details = pa_enrich_describe(&a->enrich, &ev->proc, d);
 }
 
-/* A link or a move out of every watched tree: its new name stays audited. */
-static void follow_inode(struct pa_agent *a, const struct rendered *old, const struct rendered *nw)
+/* A watched file now named @outside (a link, a move out, an exchange):
+ * that name stays audited, under @watched's watch. */
+static void follow_inode(struct pa_agent *a, const struct rendered *watched,
+			 const struct rendered *outside)
 {
 	char path[PA_PATH_BUF + 1];
-	const struct pa_open_event *ev = nw->v.ev;
 
-	if (ev->ret != 0 || nw->host.len > PA_PATH_BUF || nw->host.overflow)
+	if (outside->v.ev->ret != 0 || outside->host.len > PA_PATH_BUF || outside->host.overflow)
 		return;
-	memcpy(path, nw->host.s, nw->host.len);
-	path[nw->host.len] = '\0';
-	pa_inodes_add(&a->bpf, &a->routes.inodes, path, old->v.ev->watch_id);
+	memcpy(path, outside->host.s, outside->host.len);
+	path[outside->host.len] = '\0';
+	pa_inodes_add(&a->bpf, &a->routes.inodes, path, watched->v.ev->watch_id);
+}
+
+#define PA_RENAME_EXCHANGE 2 /* renameat2: the two names swap their files */
+
+static bool is_exchange(const struct rendered *old)
+{
+	return old->v.ev->syscall == PA_SYS_RENAMEAT2 && (old->v.ev->flags & PA_RENAME_EXCHANGE);
 }
 
 /* A change record: one part, or a rename/link's two (either may be NULL). */
@@ -128,8 +136,16 @@ static void write_change(struct pa_agent *a, struct rendered *old, struct render
 	bool old_in = old && in_watched_tree(a, old), new_in = nw && in_watched_tree(a, nw);
 
 	if (!old_in && !new_in) {
-		a->denied_outside++; /* the strings left the trees ("..") */
-		return;
+		/* The strings, read without the filesystem, leave the trees
+		 * (".."); where the kernel placed a name in one, a symlink may
+		 * lead back in: recorded, saying the path is uncertain. */
+		old_in = old && old->v.ev->scope == PA_SCOPE_IN;
+		new_in = nw && nw->v.ev->scope == PA_SCOPE_IN;
+		if (!old_in && !new_in) {
+			a->denied_outside++;
+			return;
+		}
+		r.path_uncertain = true;
 	}
 	fill_open_record(a, old ? old : nw, &r.file, &who, &d);
 	if (!old)
@@ -140,6 +156,7 @@ static void write_change(struct pa_agent *a, struct rendered *old, struct render
 		r.moved_out = old_in && !new_in;
 		r.moved_in = !old_in && new_in;
 		r.link = pa_syscall_is_link(old->v.ev->syscall);
+		r.exchanged = is_exchange(old);
 	} else if (nw) {
 		r.new_path = &nw->host; /* the old half was lost */
 	}
@@ -147,9 +164,12 @@ static void write_change(struct pa_agent *a, struct rendered *old, struct render
 	pa_ocsf_change(&a->jw, &a->host, &r);
 	pa_agent_emit(a, LOG_INFO);
 	a->routes.changes++;
-	/* a link or a move out of the trees: the new name stays audited */
+	/* a link or a move out of the trees: the new name stays audited; an
+	 * exchange also moves the new name's file to the old name */
 	if (old && nw && old_in && !new_in)
 		follow_inode(a, old, nw);
+	else if (old && nw && new_in && !old_in && is_exchange(old))
+		follow_inode(a, nw, old);
 }
 
 /* Two rendered paths: too big for the stack; allocated at first use. */
@@ -359,6 +379,20 @@ void pa_routes_on_xfer(struct pa_agent *a, const void *data, size_t size)
 	}
 }
 
+void pa_routes_account_ended(struct pa_agent *a, uint64_t account_seq)
+{
+	struct pa_routes *rt = &a->routes;
+
+	for (size_t i = 0; rt->runs && i < PA_ROUTES_RUNS; i++) {
+		if (rt->runs[i].account_seq != account_seq)
+			continue;
+		/* its END was lost (a full ring): counted, and the slot freed */
+		rt->runs_untracked++;
+		free(rt->runs[i].dst_path);
+		memset(&rt->runs[i], 0, sizeof(rt->runs[i]));
+	}
+}
+
 void pa_routes_tick(struct pa_agent *a, bool final)
 {
 	uint64_t now = pa_clock_boot_ns();
@@ -395,6 +429,8 @@ void pa_routes_write_stats(struct pa_agent *a)
 	pa_jw_u64(&a->jw, "halves_alone", rt->parts_alone);
 	pa_jw_u64(&a->jw, "runs_untracked", rt->runs_untracked);
 	pa_jw_u64(&a->jw, "nomem", rt->nomem);
+	pa_jw_u64(&a->jw, "ring_rescans", a->rescans);
+	pa_jw_u64(&a->jw, "ring_rescan_found", a->rescan_found);
 	pa_jw_obj_open(&a->jw, "watched_inodes");
 	pa_jw_u64(&a->jw, "added", rt->inodes.added);
 	pa_jw_u64(&a->jw, "seeded", rt->inodes.seeded);

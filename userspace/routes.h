@@ -59,6 +59,8 @@ struct pa_agent;
 void pa_routes_on_change(struct pa_agent *a, const void *data, size_t size);
 void pa_routes_on_map(struct pa_agent *a, const void *data, size_t size);
 void pa_routes_on_xfer(struct pa_agent *a, const void *data, size_t size);
+/* An account's final report: a run of it whose END was lost is forgotten. */
+void pa_routes_account_ended(struct pa_agent *a, uint64_t account_seq);
 /* Write halves that waited too long (all of them when @final). */
 void pa_routes_tick(struct pa_agent *a, bool final);
 /* The Stop record's "routes" object, into a->jw. */

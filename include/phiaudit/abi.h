@@ -158,6 +158,8 @@ enum pa_syscall {
 	PA_SYS_REMOVEXATTR,
 	PA_SYS_LREMOVEXATTR,
 	PA_SYS_FREMOVEXATTR,
+	PA_SYS_SETXATTRAT,	/* 6.13 */
+	PA_SYS_REMOVEXATTRAT,
 	/* io_uring requests, named like their syscall twins */
 	PA_SYS_URING_OPENAT,
 	PA_SYS_URING_OPENAT2,
@@ -242,7 +244,9 @@ struct pa_open_event {
 	__u64 pair_seq;	   /* PA_ROLE_NEW: hdr.seq of its PA_ROLE_OLD part */
 	__u16 role;	   /* enum pa_role */
 	__u16 name_len;	   /* xattr name (with NUL), after the view names */
-	__u32 pad2;
+	__u16 user_skip;   /* leading "../" the kernel resolved from the start
+			    * directory: the string's path starts after them */
+	__u16 pad2;
 	/* followed by user_len + rel_len + view_len (+ name_len) bytes of data */
 };
 _Static_assert(sizeof(struct pa_open_event) == 200, "pa_open_event layout");
@@ -390,6 +394,9 @@ enum pa_hint {
 	PA_HINT_EXIT = 1,	 /* the last thread exited */
 	PA_HINT_EXEC = 2,	 /* close-on-exec fds are gone */
 	PA_HINT_CLOSE_RANGE = 3, /* a range of fds is gone */
+	PA_HINT_RESCAN = 4,	 /* a file may have been opened unseen (an io_uring
+				  * open whose completion is skipped): look for
+				  * files open under the watches again */
 };
 
 struct pa_hint_event {

@@ -64,6 +64,8 @@
 #define PA_NR64_REMOVEXATTR 197
 #define PA_NR64_LREMOVEXATTR 198
 #define PA_NR64_FREMOVEXATTR 199
+#define PA_NR64_SETXATTRAT 463
+#define PA_NR64_REMOVEXATTRAT 466
 /* i386 */
 #define PA_NR32_OPEN 5
 #define PA_NR32_CREAT 8
@@ -122,6 +124,8 @@
 #define PA_NR32_REMOVEXATTR 235
 #define PA_NR32_LREMOVEXATTR 236
 #define PA_NR32_FREMOVEXATTR 237
+#define PA_NR32_SETXATTRAT 463
+#define PA_NR32_REMOVEXATTRAT 466
 
 /* fcntl commands that duplicate a descriptor */
 #define PA_F_DUPFD 0
@@ -189,6 +193,8 @@ static inline enum pa_syscall pa_syscall_classify(long nr, int compat)
 		case PA_NR32_REMOVEXATTR: return PA_SYS_REMOVEXATTR;
 		case PA_NR32_LREMOVEXATTR: return PA_SYS_LREMOVEXATTR;
 		case PA_NR32_FREMOVEXATTR: return PA_SYS_FREMOVEXATTR;
+		case PA_NR32_SETXATTRAT: return PA_SYS_SETXATTRAT;
+		case PA_NR32_REMOVEXATTRAT: return PA_SYS_REMOVEXATTRAT;
 		default: return PA_SYS_NONE;
 		}
 	}
@@ -243,6 +249,8 @@ static inline enum pa_syscall pa_syscall_classify(long nr, int compat)
 	case PA_NR64_REMOVEXATTR: return PA_SYS_REMOVEXATTR;
 	case PA_NR64_LREMOVEXATTR: return PA_SYS_LREMOVEXATTR;
 	case PA_NR64_FREMOVEXATTR: return PA_SYS_FREMOVEXATTR;
+	case PA_NR64_SETXATTRAT: return PA_SYS_SETXATTRAT;
+	case PA_NR64_REMOVEXATTRAT: return PA_SYS_REMOVEXATTRAT;
 	default: return PA_SYS_NONE;
 	}
 }
@@ -278,7 +286,7 @@ static inline int pa_syscall_is_link(enum pa_syscall op)
 /* Changes that name their file by path (or by fd: pa_change_layout). */
 static inline int pa_syscall_is_change(enum pa_syscall op)
 {
-	return op >= PA_SYS_TRUNCATE && op <= PA_SYS_FREMOVEXATTR;
+	return op >= PA_SYS_TRUNCATE && op <= PA_SYS_REMOVEXATTRAT;
 }
 
 /*
@@ -351,6 +359,8 @@ static inline struct pa_change_args_layout pa_change_layout(enum pa_syscall op)
 	case PA_SYS_SETXATTR: case PA_SYS_LSETXATTR:
 	case PA_SYS_REMOVEXATTR: case PA_SYS_LREMOVEXATTR: l.path = 0; l.name = 1; break;
 	case PA_SYS_FSETXATTR: case PA_SYS_FREMOVEXATTR: l.fd = 0; l.name = 1; break;
+	case PA_SYS_SETXATTRAT: case PA_SYS_REMOVEXATTRAT:
+		l.dirfd = 0; l.path = 1; l.flags = 2; l.name = 3; break;
 	default: break;
 	}
 	return l;

@@ -92,6 +92,9 @@ static const struct scenario scenarios[] = {
 	  "OPENAT for writing, WRITEs of 64 KiB over the whole file (its size), CLOSE", false },
 	{ "skip-write", OPEN_AT, RD_WRITE, 0, 0, true,
 	  "write, with IOSQE_CQE_SKIP_SUCCESS on the WRITEs, linked to a NOP", false },
+	{ "skip-open", OPEN_AT, RD_READ, 0, 0, true,
+	  "OPENAT with IOSQE_CQE_SKIP_SUCCESS linked to a NOP (no completion gives the fd:"
+	  " it is the lowest free one), 500 ms, then read(2) to EOF and close(2)", false },
 	{ "skip-direct", OPEN_DIRECT, RD_READ, 0, 0, true,
 	  "OPENAT into fixed slot 0 and READs of the slot, all with IOSQE_CQE_SKIP_SUCCESS,"
 	  " linked in one batch to a NOP: no completion names the file", false },
@@ -332,6 +335,49 @@ static void write_all(struct run *r)
 	}
 }
 
+/*
+ * skip-open: the open's completion is skipped, so nothing reports its fd;
+ * it is the lowest free one, as for open(2). Then, after a pause, plain
+ * read(2)s: the audit has to have found the file by then.
+ */
+static void open_skip_then_read(struct run *r)
+{
+	struct io_uring_sqe *sqe = new_sqe(r);
+	struct io_uring_cqe *cqe;
+	int guess = dup(0), ret;
+	ssize_t n;
+
+	if (guess < 0)
+		fail(errno, "dup");
+	close(guess);
+	io_uring_prep_openat(sqe, AT_FDCWD, r->path, O_RDONLY | O_CLOEXEC, 0);
+	sqe->flags |= IOSQE_CQE_SKIP_SUCCESS | IOSQE_IO_LINK;
+	sqe = new_sqe(r);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = NOP_DATA;
+	ret = io_uring_submit_and_wait(&r->ring, 1);
+	if (ret < 0)
+		fail(-ret, "io_uring_submit_and_wait (open)");
+	ret = io_uring_wait_cqe(&r->ring, &cqe);
+	if (ret < 0)
+		fail(-ret, "io_uring_wait_cqe");
+	r->cqes++;
+	if (cqe->user_data != NOP_DATA)
+		fail(cqe->res < 0 ? -cqe->res : 0, "the open posted res %d", cqe->res);
+	io_uring_cqe_seen(&r->ring, cqe);
+	if (fcntl(guess, F_GETFD) < 0)
+		fail(errno, "no fd %d after the open", guess);
+	r->fd = guess;
+	usleep(500 * 1000);
+	while ((n = read(guess, r->buf, CHUNK)) > 0) {
+		r->requests++;
+		r->bytes += (unsigned long long)n;
+	}
+	if (n < 0)
+		fail(errno, "read");
+	close(guess);
+}
+
 /* One request at a time, until a completion says end of file. */
 static void read_to_eof(struct run *r)
 {
@@ -467,6 +513,12 @@ int main(int argc, char **argv)
 	scenario_name = r.sc->name;
 	r.path = argv[2];
 	setup(&r);
+	if (!strcmp(r.sc->name, "skip-open")) {
+		open_skip_then_read(&r);
+		io_uring_queue_exit(&r.ring);
+		report(&r);
+		return 0;
+	}
 	if (r.sc->open == OPEN_DIRECT && r.sc->skip) {
 		open_read_skip_direct(&r);
 		ring_close(&r);

@@ -562,7 +562,17 @@ enum call {
 	C_TRUNCATE, C_FTRUNCATE, C_UNLINK, C_UNLINKAT, C_RMDIR, C_RENAME, C_RENAMEAT,
 	C_RENAMEAT2, C_LINK, C_LINKAT, C_CHMOD, C_FCHMOD, C_FCHMODAT, C_FCHMODAT2, C_CHOWN,
 	C_FCHOWN, C_LCHOWN, C_FCHOWNAT, C_SETXATTR, C_LSETXATTR, C_FSETXATTR, C_REMOVEXATTR,
-	C_LREMOVEXATTR, C_FREMOVEXATTR, C_OPEN_CREAT,
+	C_LREMOVEXATTR, C_FREMOVEXATTR, C_OPEN_CREAT, C_SETXATTRAT, C_REMOVEXATTRAT,
+};
+
+/* setxattrat(2), removexattrat(2) (6.13): no libc wrappers yet */
+#define NR_SETXATTRAT 463
+#define NR_REMOVEXATTRAT 466
+
+struct xattr_args_v0 {
+	unsigned long long value;
+	unsigned int size;
+	unsigned int flags;
 };
 
 struct change {
@@ -630,12 +640,18 @@ static long make_call(const struct change *c)
 	case C_FCHOWN:
 	case C_FSETXATTR:
 	case C_FREMOVEXATTR: return call_on_fd(c);
+	case C_SETXATTRAT: {
+		struct xattr_args_v0 args = { .value = (unsigned long long)(uintptr_t)"v", .size = 1 };
+
+		return syscall(NR_SETXATTRAT, AT_FDCWD, c->path, 0, "user.x", &args, sizeof(args));
+	}
+	case C_REMOVEXATTRAT: return syscall(NR_REMOVEXATTRAT, AT_FDCWD, c->path, 0, "user.x");
 	case C_UNLINK: return syscall(SYS_unlink, c->path);
 	case C_UNLINKAT: return call_unlinkat(c);
 	case C_RMDIR: return syscall(SYS_rmdir, c->path);
 	case C_RENAME: return syscall(SYS_rename, c->path, c->to);
 	case C_RENAMEAT: return syscall(SYS_renameat, AT_FDCWD, c->path, AT_FDCWD, c->to);
-	case C_RENAMEAT2: return syscall(SYS_renameat2, AT_FDCWD, c->path, AT_FDCWD, c->to, 0);
+	case C_RENAMEAT2: return syscall(SYS_renameat2, AT_FDCWD, c->path, AT_FDCWD, c->to, c->arg);
 	case C_LINK: return syscall(SYS_link, c->path, c->to);
 	case C_LINKAT: return syscall(SYS_linkat, AT_FDCWD, c->path, AT_FDCWD, c->to, 0);
 	case C_CHMOD: return syscall(SYS_chmod, c->path, c->arg);
@@ -815,6 +831,60 @@ static void test_link_out_of_the_tree_records_a_hard_link(void **state)
 	assert_not_true_at(r, "unmapped.moved_out"); /* a link moves nothing */
 }
 
+/* mv ../srv/phi/x . from a directory outside: the kernel resolves the
+ * leading ".." from the cwd, and so does the audit. */
+static int rename_up_and_in(void *arg)
+{
+	const char *name = arg;
+	char from[PATH_MAX];
+
+	snprintf(from, sizeof(from), "../srv/phi/%s", name);
+	if (chdir(outside))
+		return 1;
+	return syscall(SYS_rename, from, name) ? 2 : 0;
+}
+
+static void test_rename_out_through_dotdot_from_outside_is_recorded(void **state)
+{
+	char path[PATH_MAX], to[PATH_MAX];
+	json_object *r;
+	pid_t pid;
+
+	watched_file(path, "dotdot-out.txt");
+	h_path(to, outside, "dotdot-out.txt");
+	pid = in_child(rename_up_and_in, "dotdot-out.txt");
+	r = expect(WANT(.activity = 5, .pid = pid, .path = path));
+	assert_non_null(r);
+	assert_str(r, "file_result.path", to);
+	assert_true_at(r, "unmapped.moved_out");
+	assert_not_true_at(r, "unmapped.path_uncertain");
+}
+
+/* RENAME_EXCHANGE of an outside decoy with a watched file: the watched
+ * file now has the decoy's outside name, and opens through it are audited. */
+static void test_exchange_with_an_outside_file_keeps_the_watched_one_audited(void **state)
+{
+	char watched[PATH_MAX], decoy[PATH_MAX];
+	struct change c = { .call = C_RENAMEAT2, .arg = 2 /* RENAME_EXCHANGE */ };
+	struct change op = { .call = C_OPEN_CREAT, .arg = O_RDONLY };
+	json_object *r;
+	pid_t pid;
+
+	watched_file(watched, "exchanged.txt");
+	h_path(decoy, outside, "decoy.txt");
+	h_write_file(decoy, "nothing\n", 0644);
+	c.path = decoy;
+	c.to = watched;
+	r = rename_record(&c, "renameat2");
+	assert_true_at(r, "unmapped.exchanged");
+	assert_true_at(r, "unmapped.moved_in");
+	op.path = decoy; /* now the watched file's content */
+	pid = in_child(change_body, &op);
+	r = expect(WANT(.activity = 14, .pid = pid, .path = decoy));
+	assert_non_null(r);
+	assert_true_at(r, "unmapped.watched_inode");
+}
+
 static void test_open_through_a_link_outside_the_tree_is_recorded_as_watched_inode(void **state)
 {
 	char path[PATH_MAX], link[PATH_MAX];
@@ -958,6 +1028,16 @@ static void test_lremovexattr_records_the_attribute_removed(void **state)
 static void test_fremovexattr_records_the_attribute_removed(void **state)
 {
 	assert_xattr_change(C_FREMOVEXATTR, "fremovexattr", true, "kernel");
+}
+
+static void test_setxattrat_records_the_attribute_name(void **state)
+{
+	assert_xattr_change(C_SETXATTRAT, "setxattrat", false, "user");
+}
+
+static void test_removexattrat_records_the_attribute_removed(void **state)
+{
+	assert_xattr_change(C_REMOVEXATTRAT, "removexattrat", true, "user");
 }
 
 /*
@@ -1168,6 +1248,8 @@ int main(void)
 		T(test_rename_into_the_tree_is_recorded_as_moved_in),
 		T(test_link_out_of_the_tree_records_a_hard_link),
 		T(test_open_through_a_link_outside_the_tree_is_recorded_as_watched_inode),
+		T(test_exchange_with_an_outside_file_keeps_the_watched_one_audited),
+		T(test_rename_out_through_dotdot_from_outside_is_recorded),
 		T(test_chmod_records_the_mode),
 		T(test_fchmod_records_the_mode),
 		T(test_fchmodat_records_the_mode),
@@ -1182,6 +1264,8 @@ int main(void)
 		T(test_removexattr_records_the_attribute_removed),
 		T(test_lremovexattr_records_the_attribute_removed),
 		T(test_fremovexattr_records_the_attribute_removed),
+		T(test_setxattrat_records_the_attribute_name),
+		T(test_removexattrat_records_the_attribute_removed),
 		T(test_fchmod_through_a_link_outside_the_tree_is_recorded),
 		T(test_unlink_denied_is_recorded_as_failure),
 		T(test_truncate_denied_is_recorded_as_failure),

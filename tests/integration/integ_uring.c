@@ -215,6 +215,28 @@ static void test_skip_success_ring_writes_are_counted_in_full(void **state)
 	assert_ring_writes("skip-write");
 }
 
+static bool is_discovered_open(json_object *r, const void *arg)
+{
+	return is_record_of(r, arg) && h_bool(r, "unmapped.discovered") == 1;
+}
+
+static void test_a_skipped_ring_open_is_found_by_a_rescan(void **state)
+{
+	char path[PATH_MAX];
+	struct who w = { path, 0, 14 };
+	json_object *r;
+
+	/* no completion names the fd; the agent looks among the open files
+	 * and tracks it before the helper's read(2)s, 500 ms later */
+	watched_file(path, "skip-open");
+	w.pid = run_scenario("skip-open", path);
+	assert_non_null(h_wait(&H, is_discovered_open, &w, RECORD_MS));
+	r = final_read(path, w.pid);
+	assert_non_null(r);
+	assert_int_equal(h_int(r, "unmapped.bytes_read"), FILE_SIZE);
+	assert_non_null(h_wait(&H, reports_ring_opens_no_file, NULL, 15000));
+}
+
 static void test_ring_direct_open_into_a_fixed_slot_is_audited(void **state)
 {
 	char path[PATH_MAX];
@@ -348,6 +370,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ring_writes_are_counted_as_written, each_setup),
 		cmocka_unit_test_setup(test_skip_success_ring_writes_are_counted_in_full, each_setup),
 		cmocka_unit_test_setup(test_a_skipped_direct_open_is_reported_as_unseen, each_setup),
+		cmocka_unit_test_setup(test_a_skipped_ring_open_is_found_by_a_rescan, each_setup),
 		cmocka_unit_test_setup(test_skip_success_reads_are_recorded_as_unseen_with_what_they_asked,
 				       each_setup),
 		cmocka_unit_test_setup(test_ring_splice_into_a_pipe_is_a_transfer, each_setup),

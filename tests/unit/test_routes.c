@@ -2139,6 +2139,8 @@ static void test_every_syscall_has_its_own_name(void **state)
 		[PA_SYS_REMOVEXATTR] = "removexattr",
 		[PA_SYS_LREMOVEXATTR] = "lremovexattr",
 		[PA_SYS_FREMOVEXATTR] = "fremovexattr",
+		[PA_SYS_SETXATTRAT] = "setxattrat",
+		[PA_SYS_REMOVEXATTRAT] = "removexattrat",
 		[PA_SYS_URING_OPENAT] = "io_uring_openat",
 		[PA_SYS_URING_OPENAT2] = "io_uring_openat2",
 		[PA_SYS_URING_READ] = "io_uring_read",
@@ -2168,7 +2170,7 @@ static void test_every_change_syscall_has_a_change_activity(void **state)
 	/* No change lands in 99 "Other". */
 	struct fx *f = *state;
 
-	for (unsigned int op = PA_SYS_TRUNCATE; op <= PA_SYS_FREMOVEXATTR; op++) {
+	for (unsigned int op = PA_SYS_TRUNCATE; op <= PA_SYS_REMOVEXATTRAT; op++) {
 		pa_jw_reset(&f->w);
 		change_defaults(&f->t, (enum pa_syscall)op, "x");
 		build_part(&f->p[0], &f->t, UNIT_USER("x.txt"), CWD_REL, CWD_VIEW);

@@ -41,6 +41,7 @@ static const struct nr_case native_opens[] = {
 	{ 93, PA_SYS_FCHOWN }, { 94, PA_SYS_LCHOWN }, { 260, PA_SYS_FCHOWNAT },
 	{ 188, PA_SYS_SETXATTR }, { 189, PA_SYS_LSETXATTR }, { 190, PA_SYS_FSETXATTR },
 	{ 197, PA_SYS_REMOVEXATTR }, { 198, PA_SYS_LREMOVEXATTR }, { 199, PA_SYS_FREMOVEXATTR },
+	{ 463, PA_SYS_SETXATTRAT }, { 466, PA_SYS_REMOVEXATTRAT },
 };
 
 /* The i386 numbers straight from the system's <asm/unistd_32.h>. */
@@ -75,6 +76,8 @@ static const struct nr_case i386_opens[] = {
 	{ __NR_fsetxattr, PA_SYS_FSETXATTR }, { __NR_removexattr, PA_SYS_REMOVEXATTR },
 	{ __NR_lremovexattr, PA_SYS_LREMOVEXATTR },
 	{ __NR_fremovexattr, PA_SYS_FREMOVEXATTR },
+	{ 463 /* setxattrat, 6.13: newer than these headers */, PA_SYS_SETXATTRAT },
+	{ 466 /* removexattrat */, PA_SYS_REMOVEXATTRAT },
 };
 
 static void test_candidate_accepts_every_native_open(void **state)
