@@ -684,6 +684,31 @@ static void test_decode_rejects_xattr_name_without_nul(void **state)
 	assert_int_equal(pa_decode_open(p->e.raw, p->e.size, &p->v), -EINVAL);
 }
 
+/* "mv ../phi/x.txt .": the kernel resolved "../" from the cwd (its names
+ * are the parent's): the string's path is what follows them. */
+static void test_decode_skips_leading_dotdot_resolved_in_the_kernel(void **state)
+{
+	struct fx *f = *state;
+	struct part *p = &f->p[0];
+
+	change_defaults(&f->t, PA_SYS_RENAMEAT2, "mv");
+	f->t.user_skip = 3;
+	unit_event_build(&p->e, &f->t, UNIT_USER("../x.txt"), CWD_REL, CWD_VIEW);
+	assert_int_equal(pa_decode_open(p->e.raw, p->e.size, &p->v), 0);
+	assert_string_equal(p->v.user, "x.txt");
+}
+
+static void test_decode_rejects_a_skip_beyond_the_string(void **state)
+{
+	struct fx *f = *state;
+	struct part *p = &f->p[0];
+
+	change_defaults(&f->t, PA_SYS_RENAMEAT2, "mv");
+	f->t.user_skip = 9; /* "../x.txt" and its NUL are 9 bytes */
+	unit_event_build(&p->e, &f->t, UNIT_USER("../x.txt"), CWD_REL, CWD_VIEW);
+	assert_int_equal(pa_decode_open(p->e.raw, p->e.size, &p->v), -EINVAL);
+}
+
 static void test_decode_accepts_every_role(void **state)
 {
 	struct fx *f = *state;
@@ -2188,6 +2213,8 @@ int main(void)
 		T(test_decode_accepts_change_with_xattr_name),
 		T(test_decode_change_without_xattr_name_has_no_name),
 		T(test_decode_rejects_xattr_name_without_nul),
+		T(test_decode_skips_leading_dotdot_resolved_in_the_kernel),
+		T(test_decode_rejects_a_skip_beyond_the_string),
 		T(test_decode_accepts_every_role),
 		T(test_decode_rejects_role_out_of_range),
 		T(test_decode_rejects_name_length_beyond_the_data),
