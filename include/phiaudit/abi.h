@@ -573,6 +573,9 @@ struct pa_hold_val {
 	__u64 account_seq;
 	__u64 bytes;
 	__u64 calls;
+	__u64 write_bytes;    /* see pa_read_event; beside bytes: the progress
+			       * check of every counted call reads both */
+	__u64 write_calls;
 	__u64 first_ns;
 	__u64 last_ns;
 	__u64 reported_calls; /* as of the last progress report */
@@ -591,8 +594,6 @@ struct pa_hold_val {
 	__u64 ring_calls;
 	__u64 unknown_calls;
 	__u64 unknown_bytes;
-	__u64 write_bytes;
-	__u64 write_calls;
 	/* The current transfer run (xfer_calls == 0: none) */
 	__u64 xfer_dst;	      /* destination struct file * */
 	__u64 xfer_bytes;
