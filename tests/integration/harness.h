@@ -349,6 +349,24 @@ static inline bool h_is_activity(json_object *r, const void *name)
 	return h_int(r, "class_uid") == 6002 && a && !strcmp(a, name);
 }
 
+/* Runs fn(arg) in a child; its pid once it exited 0, else -1 (and why,
+ * on stderr): for tests that assert on it rather than die. */
+static inline pid_t h_try_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = h_fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "child %d failed: status 0x%x\n", (int)pid, status);
+		return -1;
+	}
+	return pid;
+}
+
 /* Run fn(arg) in a child process; returns its pid after it exited 0. */
 static inline pid_t h_child(int (*fn)(void *), void *arg)
 {

@@ -75,26 +75,9 @@ static void outside_file(char *dst, const char *name)
 
 /* ---- processes ---- */
 
-/* Runs fn(arg) in a child; its pid once it exited 0, else -1 (and why). */
-static pid_t run_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid = h_fork();
-
-	if (pid == 0)
-		_exit(fn(arg));
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "child %d failed: status 0x%x\n", (int)pid, status);
-		return -1;
-	}
-	return pid;
-}
-
 static pid_t in_child(int (*fn)(void *), void *arg)
 {
-	pid_t pid = run_child(fn, arg);
+	pid_t pid = h_try_child(fn, arg);
 
 	assert_true(pid > 0);
 	return pid;

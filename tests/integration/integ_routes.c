@@ -128,23 +128,6 @@ static void note_dst(int fd)
 
 /* ---- processes ---- */
 
-/* Runs fn(arg) in a child; its pid once it exited 0, else -1 (and why). */
-static pid_t run_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid = h_fork();
-
-	if (pid == 0)
-		_exit(fn(arg));
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "child %d failed: status 0x%x\n", (int)pid, status);
-		return -1;
-	}
-	return pid;
-}
-
 static pid_t spawn(int (*fn)(void *), void *arg)
 {
 	pid_t pid = h_fork();
@@ -362,7 +345,7 @@ static int map_body(void *arg)
 
 static json_object *map_record(int activity, const struct map_job *j, pid_t *pid)
 {
-	*pid = run_child(map_body, (void *)j);
+	*pid = h_try_child(map_body, (void *)j);
 	assert_true(*pid > 0);
 	return expect(WANT(.activity = activity, .pid = *pid, .path = j->path, .route = "mmap",
 			   .at_offset = true, .offset = (long long)j->offset));
@@ -610,7 +593,7 @@ static pid_t send_over(struct sock_job *j)
 	listen_local(j);
 	drainer = spawn(drain_socket, j);
 	close(j->listener); /* the drainer's now */
-	sender = run_child(sendfile_body, j);
+	sender = h_try_child(sendfile_body, j);
 	if (j->family == AF_UNIX) /* the sender's: the drainer sees EOF once it is closed */
 		close(j->unix_end);
 	assert_true(reap_ok(drainer));
@@ -745,7 +728,7 @@ static void test_sendfile_to_a_character_device_records_destination_other(void *
 	pid_t pid;
 
 	watched_file(path, "sendfile-null.bin", ROUTE_SIZE);
-	pid = run_child(sendfile_null_body, path);
+	pid = h_try_child(sendfile_null_body, path);
 	assert_true(pid > 0);
 	assert_int_equal(SH->bytes[0], ROUTE_SIZE);
 	r = expect(WANT(.activity = 99, .pid = pid, .path = path));
@@ -800,7 +783,7 @@ static int splice_body(void *arg)
 
 static pid_t splice_to_pipe(const char *path)
 {
-	pid_t pid = run_child(splice_body, (void *)path);
+	pid_t pid = h_try_child(splice_body, (void *)path);
 
 	assert_true(pid > 0);
 	assert_int_equal(SH->bytes[0], ROUTE_SIZE);
@@ -891,7 +874,7 @@ static int copy_body(void *arg)
 
 static pid_t copy_range(struct copy_job *j)
 {
-	pid_t pid = run_child(copy_body, j);
+	pid_t pid = h_try_child(copy_body, j);
 
 	assert_true(pid > 0);
 	return pid;
@@ -1029,7 +1012,7 @@ static void test_cat_into_a_file_is_counted_exactly(void **state)
 	outside_path(dst, "cat-out.bin");
 	j.argv[1] = path;
 	j.stdout_to = dst;
-	pid = run_child(exec_body, &j);
+	pid = h_try_child(exec_body, &j);
 	assert_true(pid > 0);
 	assert_same_size(dst, ROUTE_SIZE);
 	assert_copied_by_copy_file_range(pid, path, dst);
@@ -1045,7 +1028,7 @@ static void test_cp_is_counted_exactly(void **state)
 	outside_path(dst, "cp-out.bin");
 	j.argv[1] = path;
 	j.argv[2] = dst;
-	pid = run_child(exec_body, &j);
+	pid = h_try_child(exec_body, &j);
 	assert_true(pid > 0);
 	assert_same_size(dst, ROUTE_SIZE);
 	assert_copied_by_copy_file_range(pid, path, dst);
@@ -1062,7 +1045,7 @@ static void test_cp_failed_reflink_makes_no_clone_record(void **state)
 	outside_path(dst, "cp-noclone-out.bin");
 	j.argv[1] = path;
 	j.argv[2] = dst;
-	pid = run_child(exec_body, &j);
+	pid = h_try_child(exec_body, &j);
 	assert_true(pid > 0);
 	/* The transfer ends at the last close, after the ioctl. */
 	assert_non_null(expect(WANT(.activity = 99, .pid = pid, .path = path)));
@@ -1116,7 +1099,7 @@ static void test_routes_out_of_an_unwatched_file_make_no_record(void **state)
 	outside_path(dst, "unwatched-copy.bin");
 	watched_file(sentinel, "routes-sentinel", 10);
 	j = (struct unwatched_job){ src, dst, sentinel };
-	pid = run_child(unwatched_body, &j);
+	pid = h_try_child(unwatched_body, &j);
 	assert_true(pid > 0);
 	assert_non_null(expect(WANT(.activity = 14, .pid = pid, .path = sentinel)));
 	for (int activity = 1; activity < 100; activity++)
@@ -1272,7 +1255,7 @@ static int clone_body(void *arg)
 
 static json_object *clone_record(struct clone_job *j)
 {
-	pid_t pid = run_child(clone_body, j);
+	pid_t pid = h_try_child(clone_body, j);
 
 	assert_true(pid > 0);
 	return expect(WANT(.activity = 99, .pid = pid, .path = j->src));
@@ -1391,7 +1374,7 @@ static void test_fideduperange_records_the_range_deduplicated(void **state)
 	start_on_btrfs(path, copy, "deduped.bin");
 	j.src = path;
 	j.dst = copy;
-	pid = run_child(dedupe_body, &j);
+	pid = h_try_child(dedupe_body, &j);
 	assert_true(pid > 0);
 	r = expect(WANT(.activity = 99, .pid = pid, .path = path));
 	assert_clone(r, "fideduperange", 64 * KiB, copy);
@@ -1410,7 +1393,7 @@ static void test_ficlone_into_a_watched_file_is_counted_as_written(void **state)
 	start_on_btrfs(path, copy, "clone-into.bin");
 	j.src = copy;
 	j.dst = path;
-	pid = run_child(clone_body, &j);
+	pid = h_try_child(clone_body, &j);
 	assert_true(pid > 0);
 	r = expect(WANT(.activity = 3, .pid = pid, .path = path, .route = "", .final = true));
 	assert_non_null(r);
