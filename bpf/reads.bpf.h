@@ -27,6 +27,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "phiaudit/abi.h"
+#include "phiaudit/account.h"
 #include "maps.bpf.h"
 #include "emit.bpf.h"
 #include "task.bpf.h"
@@ -88,27 +89,7 @@ static __always_inline void pa_report(const struct pa_hold_key *k, struct pa_hol
 		return;
 	e->hdr.seq = 0;
 	pa_hdr_fill(&e->hdr, PA_EV_READ, sizeof(*e));
-	__builtin_memcpy(&e->proc, &h->proc, sizeof(e->proc));
-	e->file = k->file;
-	e->open_seq = h->open_seq;
-	e->account_seq = h->account_seq;
-	e->bytes = h->bytes;
-	e->calls = h->calls;
-	e->first_ns = h->first_ns;
-	e->last_ns = h->last_ns;
-	e->file_ino = h->file_ino;
-	e->file_dev = h->file_dev;
-	e->watch_id = h->watch_id;
-	e->reason = reason;
-	e->final = final;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	e->sent_bytes = h->sent_bytes;
-	e->sent_calls = h->sent_calls;
-	e->ring_calls = h->ring_calls;
-	e->unknown_calls = h->unknown_calls;
-	e->unknown_bytes = h->unknown_bytes;
-	e->write_bytes = h->write_bytes;
-	e->write_calls = h->write_calls;
+	pa_account_read_event(e, k, h, reason, final);
 	pa_submit(e, sizeof(*e));
 }
 
@@ -123,25 +104,7 @@ static __always_inline struct pa_xfer_event *pa_xfer_event_of(const struct pa_ho
 		return NULL;
 	__builtin_memset(e, 0, sizeof(*e));
 	pa_hdr_fill(&e->hdr, PA_EV_XFER, sizeof(*e));
-	__builtin_memcpy(&e->proc, &h->proc, sizeof(e->proc));
-	e->file = k->file;
-	e->open_seq = h->open_seq;
-	e->account_seq = h->account_seq;
-	e->run = h->xfer_run;
-	e->dst_file = h->xfer_dst;
-	e->bytes = h->xfer_bytes;
-	e->calls = h->xfer_calls;
-	e->first_ns = h->xfer_first_ns;
-	e->last_ns = h->xfer_last_ns;
-	e->file_ino = h->file_ino;
-	e->file_dev = h->file_dev;
-	e->watch_id = h->watch_id;
-	e->dst_ino = h->xfer_dst_ino;
-	e->dst_dev = h->xfer_dst_dev;
-	e->dst_mode = h->xfer_dst_mode;
-	e->dst_kind = h->xfer_dst_kind;
-	e->syscall = h->xfer_syscall;
-	e->phase = phase;
+	pa_account_xfer_event(e, k, h, phase);
 	return e;
 }
 
@@ -158,12 +121,6 @@ static __always_inline void pa_xfer_end(const struct pa_hold_key *k, struct pa_h
 	h->xfer_calls = 0;
 	h->xfer_bytes = 0;
 	h->xfer_dst = 0;
-}
-
-/* Did the account see anything worth a record? */
-static __always_inline int pa_account_used(const struct pa_hold_val *h)
-{
-	return h->calls || h->write_calls || h->unknown_calls;
 }
 
 /* The account is over: its last report (if it read anything), then gone. */

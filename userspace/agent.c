@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include "agent.h"
+
+#include "phiaudit/account.h"
 #include "sink_syslog.h"
 #include "reload.h"
 #include "status.h"
@@ -113,21 +115,6 @@ static void write_watches(struct pa_agent *a)
 	pa_jw_arr_close(&a->jw);
 }
 
-/* The deepest watched or excluded directory holding @p, or NULL. */
-static const struct pa_watch *innermost_watch(struct pa_agent *a, const struct pa_path *p)
-{
-	const struct pa_watch *best = NULL;
-
-	for (size_t i = 0; i < a->watches.n; i++) {
-		const struct pa_watch *w = a->watches.w[i];
-
-		if (!w->deleted && pa_path_within(p, w->path) &&
-		    (!best || strlen(w->path) > strlen(best->path)))
-			best = w;
-	}
-	return best;
-}
-
 static void on_open(struct pa_agent *a, const void *data, size_t size)
 {
 	struct pa_open_view v;
@@ -146,7 +133,7 @@ static void on_open(struct pa_agent *a, const void *data, size_t size)
 	 * watched one. Lexically, here, exact. */
 	if (w && (v.ev->path_flags & PA_PATH_FROM_USER)) {
 		/* and below an exclusion, which holds no routes: left out */
-		w = innermost_watch(a, &a->path_host);
+		w = pa_watch_innermost(&a->watches, &a->path_host);
 		if (!w || w->excluded) {
 			a->denied_outside++;
 			return;
@@ -403,49 +390,12 @@ static void report_open_account(void *ctx, const struct pa_hold_key *k,
 		/* The run still going: its END, as the kernel would send it. */
 		struct pa_xfer_event x = { .hdr = { .type = PA_EV_XFER, .size = sizeof(x) } };
 
-		x.proc = h->proc;
-		x.file = k->file;
-		x.open_seq = h->open_seq;
-		x.account_seq = h->account_seq;
-		x.run = h->xfer_run;
-		x.dst_file = h->xfer_dst;
-		x.bytes = h->xfer_bytes;
-		x.calls = h->xfer_calls;
-		x.first_ns = h->xfer_first_ns;
-		x.last_ns = h->xfer_last_ns;
-		x.file_ino = h->file_ino;
-		x.file_dev = h->file_dev;
-		x.watch_id = h->watch_id;
-		x.dst_ino = h->xfer_dst_ino;
-		x.dst_dev = h->xfer_dst_dev;
-		x.dst_mode = h->xfer_dst_mode;
-		x.dst_kind = h->xfer_dst_kind;
-		x.syscall = h->xfer_syscall;
-		x.phase = PA_XFER_END;
+		pa_account_xfer_event(&x, k, h, PA_XFER_END);
 		pa_routes_on_xfer(a, &x, sizeof(x));
 	}
-	if (!h->calls && !h->write_calls && !h->unknown_calls)
+	if (!pa_account_used(h))
 		return;
-	ev.proc = h->proc;
-	ev.file = k->file;
-	ev.open_seq = h->open_seq;
-	ev.account_seq = h->account_seq;
-	ev.bytes = h->bytes;
-	ev.calls = h->calls;
-	ev.first_ns = h->first_ns;
-	ev.last_ns = h->last_ns;
-	ev.file_ino = h->file_ino;
-	ev.file_dev = h->file_dev;
-	ev.watch_id = h->watch_id;
-	ev.sent_bytes = h->sent_bytes;
-	ev.sent_calls = h->sent_calls;
-	ev.ring_calls = h->ring_calls;
-	ev.unknown_calls = h->unknown_calls;
-	ev.unknown_bytes = h->unknown_bytes;
-	ev.write_bytes = h->write_bytes;
-	ev.write_calls = h->write_calls;
-	ev.reason = PA_READ_AGENT_STOP;
-	ev.final = 1;
+	pa_account_read_event(&ev, k, h, PA_READ_AGENT_STOP, 1);
 	write_read(a, &ev);
 }
 

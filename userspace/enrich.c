@@ -149,23 +149,32 @@ const struct pa_process_details *pa_enrich_describe(struct pa_enrich *a, const s
 }
 
 
+void pa_enrich_open_fill(struct pa_enrich *e, struct pa_open_record *r, uint64_t record_seq,
+			 const struct pa_open_view *v, const struct pa_path *path,
+			 const struct pa_path *process_path, const char *watch_path,
+			 struct pa_who *who, struct pa_process_details *d)
+{
+	r->v = v;
+	r->time_ns = pa_boot_to_utc(*e->clock_offset, v->ev->hdr.ktime_ns);
+	r->proc_start_ns = pa_boot_to_utc(*e->clock_offset, v->ev->proc.start_ns);
+	r->record_seq = record_seq;
+	r->path = path;
+	r->process_path = process_path;
+	r->watch_path = watch_path;
+	r->who = pa_enrich_who(e, &v->ev->proc, who);
+	r->details = pa_enrich_describe(e, &v->ev->proc, d);
+}
+
 void pa_enrich_open_record(struct pa_enrich *e, struct pa_jw *jw, const struct pa_host_info *host,
 			   uint64_t record_seq, const struct pa_open_view *v,
 			   const struct pa_path *path, const struct pa_path *process_path,
 			   const char *watch_path)
 {
-	struct pa_open_record r = { .v = v };
+	struct pa_open_record r;
 	struct pa_process_details details;
 	struct pa_who who;
 
-	r.time_ns = pa_boot_to_utc(*e->clock_offset, v->ev->hdr.ktime_ns);
-	r.proc_start_ns = pa_boot_to_utc(*e->clock_offset, v->ev->proc.start_ns);
-	r.record_seq = record_seq;
-	r.path = path;
-	r.process_path = process_path;
-	r.watch_path = watch_path;
-	r.who = pa_enrich_who(e, &v->ev->proc, &who);
-	r.details = pa_enrich_describe(e, &v->ev->proc, &details);
+	pa_enrich_open_fill(e, &r, record_seq, v, path, process_path, watch_path, &who, &details);
 	pa_ocsf_open(jw, host, &r);
 }
 

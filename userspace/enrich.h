@@ -67,6 +67,12 @@ void pa_enrich_kept_free(struct pa_kept_details *k);
  * @update: the account's writes (an Update record), not its reads.
  */
 struct pa_open_info;
+/* An open-layout record's fields, for encoders other than the Open
+ * record's (a change): @who and @d hold what it points into. */
+void pa_enrich_open_fill(struct pa_enrich *e, struct pa_open_record *r, uint64_t record_seq,
+			 const struct pa_open_view *v, const struct pa_path *path,
+			 const struct pa_path *process_path, const char *watch_path,
+			 struct pa_who *who, struct pa_process_details *d);
 void pa_enrich_open_record(struct pa_enrich *e, struct pa_jw *jw, const struct pa_host_info *host,
 			   uint64_t record_seq, const struct pa_open_view *v,
 			   const struct pa_path *path, const struct pa_path *process_path,

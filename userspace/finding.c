@@ -226,12 +226,8 @@ static void write_counts(struct pa_jw *w, const struct pa_finding_record *r)
 
 static void write_paths(struct pa_jw *w, const struct pa_det_finding *f)
 {
-	char dev[32];
-
 	if (f->scope == PA_DET_FILE) {
-		pa_jw_u64(w, "inode", f->file_ino);
-		snprintf(dev, sizeof(dev), "%u:%u", f->file_dev >> 20, f->file_dev & 0xfffff);
-		pa_jw_str(w, "dev", dev);
+		pa_ocsfw_inode_dev(w, f->file_ino, f->file_dev);
 	}
 	if (f->first_path)
 		pa_jw_bytes(w, "first_file", f->first_path, f->first_path_len);

@@ -16,29 +16,26 @@
 
 /* Files opened (O_PATH) per identity pass while seeding. */
 #define SEED_BATCH 256
-/* The identity pass reports every descriptor of the agent. */
-#define IDENT_MAX 4096
 
 /* Put the files open as @fds (with their watches) into the kernel set. */
 static void add_batch(struct pa_bpf *b, struct pa_inodes *s, const int *fds,
 		      const uint32_t *watch_ids, size_t n)
 {
-	struct pa_ident *ids = calloc(IDENT_MAX, sizeof(*ids));
 	int map = bpf_map__fd(b->skel->maps.pa_inodes);
-	int got = ids ? pa_bpf_ident(b, ids, IDENT_MAX) : -ENOMEM;
+	struct pa_idents ids;
+	int rc = pa_bpf_idents(b, &ids);
 
 	for (size_t i = 0; i < n; i++) {
-		int j;
+		const struct pa_ident *id = rc ? NULL : pa_idents_find(&ids, fds[i]);
+		struct pa_inode_key k = { 0 };
+		struct pa_inode_val v = { .watch_id = watch_ids[i] };
 
-		for (j = 0; j < got && (int)ids[j].fd != fds[i]; j++)
-			;
-		if (j >= got) {
+		if (!id) {
 			s->failed++;
 			continue;
 		}
-		struct pa_inode_key k = { .ino = ids[j].ino, .dev = ids[j].dev };
-		struct pa_inode_val v = { .watch_id = watch_ids[i] };
-
+		k.ino = id->ino;
+		k.dev = id->dev;
 		if (bpf_map_update_elem(map, &k, &v, BPF_ANY)) {
 			s->full++;
 			continue;
@@ -47,7 +44,7 @@ static void add_batch(struct pa_bpf *b, struct pa_inodes *s, const int *fds,
 		/* From now on, a miss in the kernel costs one lookup. */
 		b->skel->bss->pa_inodes_used = 1;
 	}
-	free(ids);
+	pa_idents_free(&ids);
 }
 
 int pa_inodes_add(struct pa_bpf *b, struct pa_inodes *s, const char *path, uint32_t watch_id)

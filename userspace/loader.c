@@ -324,11 +324,14 @@ void pa_bpf_stop(struct pa_bpf *b)
 	b->skel = NULL;
 }
 
-int pa_bpf_ident(struct pa_bpf *b, struct pa_ident *out, size_t max)
+int pa_bpf_idents(struct pa_bpf *b, struct pa_idents *t)
 {
-	size_t n = 0;
 	int fd;
 
+	t->n = 0;
+	t->v = calloc(PA_IDENT_MAX, sizeof(*t->v));
+	if (!t->v)
+		return -ENOMEM;
 	b->skel->bss->pa_ident_tgid = (uint32_t)getpid();
 	fd = bpf_iter_create(bpf_link__fd(b->ident_link));
 	if (fd < 0)
@@ -341,11 +344,26 @@ int pa_bpf_ident(struct pa_bpf *b, struct pa_ident *out, size_t max)
 			continue;
 		if (r <= 0)
 			break;
-		if (r == sizeof(id) && n < max)
-			out[n++] = id;
+		if (r == sizeof(id) && t->n < PA_IDENT_MAX)
+			t->v[t->n++] = id;
 	}
 	close(fd);
-	return (int)n;
+	return 0;
+}
+
+const struct pa_ident *pa_idents_find(const struct pa_idents *t, int fd)
+{
+	for (int i = 0; i < t->n; i++)
+		if ((int)t->v[i].fd == fd)
+			return &t->v[i];
+	return NULL;
+}
+
+void pa_idents_free(struct pa_idents *t)
+{
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
 }
 
 /*

@@ -39,9 +39,18 @@ const char *pa_hook_name(enum pa_hook_backend b);
 int pa_bpf_start(struct pa_bpf *b, const struct pa_options *o, char *err, size_t errlen);
 void pa_bpf_stop(struct pa_bpf *b);
 
-/* The agent's own open files as the kernel sees them (see pa_iter_ident).
- * Returns how many were stored, or -errno. */
-int pa_bpf_ident(struct pa_bpf *b, struct pa_ident *out, size_t max);
+/* The agent's own open files as the kernel sees them (see pa_iter_ident). */
+struct pa_idents {
+	struct pa_ident *v;
+	int n;
+};
+
+/* Every descriptor of the agent's, up to PA_IDENT_MAX. 0, or -errno. */
+#define PA_IDENT_MAX 4096
+int pa_bpf_idents(struct pa_bpf *b, struct pa_idents *t);
+/* The identity behind @fd, or NULL when the kernel did not report it. */
+const struct pa_ident *pa_idents_find(const struct pa_idents *t, int fd);
+void pa_idents_free(struct pa_idents *t);
 
 /*
  * Iterators that emit events to the ring buffer; drain(ctx) is called

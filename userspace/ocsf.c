@@ -191,6 +191,15 @@ void pa_ocsfw_device(struct pa_jw *w, const struct pa_host_info *h)
 	pa_jw_obj_close(w);
 }
 
+void pa_ocsfw_inode_dev(struct pa_jw *w, uint64_t ino, uint32_t dev)
+{
+	char buf[32];
+
+	pa_jw_u64(w, "inode", ino);
+	snprintf(buf, sizeof(buf), "%u:%u", dev >> 20, dev & 0xfffff);
+	pa_jw_str(w, "dev", buf);
+}
+
 void pa_ocsfw_status(struct pa_jw *w, int ret)
 {
 	if (ret >= 0) {
@@ -394,9 +403,7 @@ static void write_where(struct pa_jw *w, const struct pa_open_record *r)
 		pa_jw_bytes(w, "process_path", r->process_path->s, r->process_path->len);
 	write_path_flags(w, r);
 	if (ev->file_ino) {
-		pa_jw_u64(w, "inode", ev->file_ino);
-		snprintf(buf, sizeof(buf), "%u:%u", ev->file_dev >> 20, ev->file_dev & 0xfffff);
-		pa_jw_str(w, "dev", buf);
+		pa_ocsfw_inode_dev(w, ev->file_ino, ev->file_dev);
 		snprintf(buf, sizeof(buf), "0%o", ev->file_mode & 07777);
 		pa_jw_str(w, "file_mode", buf);
 		pa_jw_u64(w, "file_uid", ev->file_uid);
@@ -520,7 +527,6 @@ static void write_account(struct pa_jw *w, const struct pa_host_info *h,
 	const struct pa_read_event *ev = r->ev;
 	const struct pa_proc *p = &ev->proc;
 	uint64_t count = update ? ev->write_calls : ev->calls;
-	char buf[64];
 
 	pa_jw_obj_open(w, NULL);
 	pa_ocsfw_time(w, r->time_ns);
@@ -555,9 +561,7 @@ static void write_account(struct pa_jw *w, const struct pa_host_info *h,
 	pa_jw_u64(w, "egid", p->egid);
 	if (r->watch_path)
 		pa_jw_str(w, "watch", r->watch_path);
-	pa_jw_u64(w, "inode", ev->file_ino);
-	snprintf(buf, sizeof(buf), "%u:%u", ev->file_dev >> 20, ev->file_dev & 0xfffff);
-	pa_jw_str(w, "dev", buf);
+	pa_ocsfw_inode_dev(w, ev->file_ino, ev->file_dev);
 	pa_jw_u64(w, "mnt_ns", p->mnt_ns);
 	pa_jw_u64(w, "cgroup_id", p->cgroup_id);
 	pa_jw_obj_close(w);

@@ -25,6 +25,8 @@ void pa_ocsfw_status(struct pa_jw *w, int ret);
 /* An OCSF file object under @key ("file", "file_result"). */
 void pa_ocsfw_file(struct pa_jw *w, const char *key, unsigned int file_mode, const char *path,
 		   size_t len);
+/* "inode" and "dev" ("major:minor" of a kernel dev_t) */
+void pa_ocsfw_inode_dev(struct pa_jw *w, uint64_t ino, uint32_t dev);
 /* "openat", "unlinkat", ... (enum pa_syscall) */
 const char *pa_syscall_name(unsigned int op);
 

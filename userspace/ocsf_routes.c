@@ -60,14 +60,6 @@ static void write_prot(struct pa_jw *w, unsigned int prot, unsigned int flags)
 	pa_jw_str(w, "flags", buf);
 }
 
-static void write_dev(struct pa_jw *w, const char *key, uint32_t dev)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%u:%u", dev >> 20, dev & 0xfffff);
-	pa_jw_str(w, key, buf);
-}
-
 /* The header every route record shares: time, class, actor, file. */
 static void write_head(struct pa_jw *w, const struct pa_host_info *h, const struct pa_route_common *c,
 		       const struct pa_proc *p, int activity, const char *name)
@@ -122,8 +114,7 @@ void pa_ocsf_map(struct pa_jw *w, const struct pa_host_info *h, const struct pa_
 	pa_jw_u64(w, "bytes_mapped", ev->bytes_mapped);
 	pa_jw_u64(w, "file_size", ev->file_size);
 	pa_jw_obj_close(w);
-	pa_jw_u64(w, "inode", ev->file_ino);
-	write_dev(w, "dev", ev->file_dev);
+	pa_ocsfw_inode_dev(w, ev->file_ino, ev->file_dev);
 	write_tail_ids(w, &r->c, &ev->proc);
 	pa_jw_obj_close(w);
 	pa_jw_obj_close(w);
@@ -198,8 +189,7 @@ static void write_destination(struct pa_jw *w, const struct pa_xfer_record *r)
 	if (r->dst_watched)
 		pa_jw_bool(w, "watched", true);
 	if (ev->dst_ino) {
-		pa_jw_u64(w, "inode", ev->dst_ino);
-		write_dev(w, "dev", ev->dst_dev);
+		pa_ocsfw_inode_dev(w, ev->dst_ino, ev->dst_dev);
 	}
 	if (ev->dst_kind == PA_DST_SOCKET && r->has_socket)
 		write_socket(w, r->socket ? r->socket : ev);
@@ -240,8 +230,7 @@ void pa_ocsf_xfer(struct pa_jw *w, const struct pa_host_info *h, const struct pa
 		pa_jw_obj_close(w);
 	}
 	write_destination(w, r);
-	pa_jw_u64(w, "inode", ev->file_ino);
-	write_dev(w, "dev", ev->file_dev);
+	pa_ocsfw_inode_dev(w, ev->file_ino, ev->file_dev);
 	write_tail_ids(w, &r->c, &ev->proc);
 	pa_jw_obj_close(w);
 	pa_jw_obj_close(w);

@@ -79,31 +79,18 @@ static bool in_watched_tree(struct pa_agent *a, struct rendered *r)
 		return false;
 	if (!(ev->path_flags & PA_PATH_FROM_USER) || (ev->path_flags & PA_PATH_VIA_INODE))
 		return true;
-	for (size_t i = 0, best = 0; i < a->watches.n; i++) {
-		const struct pa_watch *w = a->watches.w[i];
-
-		if (!w->deleted && pa_path_within(&r->host, w->path) && strlen(w->path) >= best) {
-			best = strlen(w->path);
-			r->w = w->excluded ? NULL : w;
-		}
-	}
+	/* as for denied opens (agent.c on_open); an exclusion is out */
+	r->w = pa_watch_innermost(&a->watches, &r->host);
+	if (r->w && r->w->excluded)
+		r->w = NULL;
 	return r->w != NULL;
 }
 
 static void fill_open_record(struct pa_agent *a, struct rendered *r, struct pa_open_record *o,
 			     struct pa_who *who, struct pa_process_details *d)
 {
-	const struct pa_open_event *ev = r->v.ev;
-
-	o->v = &r->v;
-	o->time_ns = pa_boot_to_utc(a->clock_offset, ev->hdr.ktime_ns);
-	o->proc_start_ns = pa_boot_to_utc(a->clock_offset, ev->proc.start_ns);
-	o->record_seq = ++a->record_seq;
-	o->path = &r->host;
-	o->process_path = r->differs ? &r->view : NULL;
-	o->watch_path = r->w ? r->w->path : NULL;
-	o->who = pa_enrich_who(&a->enrich, &ev->proc, who);
-	o->details = pa_enrich_describe(&a->enrich, &ev->proc, d);
+	pa_enrich_open_fill(&a->enrich, o, ++a->record_seq, &r->v, &r->host,
+			    r->differs ? &r->view : NULL, r->w ? r->w->path : NULL, who, d);
 }
 
 /* A watched file now named @outside (a link, a move out, an exchange):

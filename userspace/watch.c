@@ -15,20 +15,6 @@
 #include "log.h"
 #include "paths.h"
 
-/* Most of the agent's own descriptors the identity pass may report. */
-#define IDENT_MAX 4096
-
-static int find_ident(const struct pa_ident *ids, int n, int fd, struct pa_ident *out)
-{
-	for (int i = 0; i < n; i++) {
-		if ((int)ids[i].fd == fd) {
-			*out = ids[i];
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 static void free_watch(struct pa_watch *w)
 {
 	if (w->fd >= 0)
@@ -72,29 +58,25 @@ static void open_ancestors(struct pa_watch *w)
 
 static int identify(struct pa_watch *w, struct pa_bpf *b, char *err, size_t errlen)
 {
-	struct pa_ident *ids = calloc(IDENT_MAX, sizeof(*ids));
-	struct pa_ident id;
-	int n, rc = 0;
+	struct pa_idents ids;
+	const struct pa_ident *id;
+	int rc = pa_bpf_idents(b, &ids);
 
-	if (!ids)
-		return -ENOMEM;
-	n = pa_bpf_ident(b, ids, IDENT_MAX);
-	if (n < 0 || find_ident(ids, n, w->fd, &id)) {
+	id = rc ? NULL : pa_idents_find(&ids, w->fd);
+	if (!id) {
 		snprintf(err, errlen, "%s: the kernel did not report its identity (%s)", w->path,
-			 n < 0 ? strerror(-n) : "descriptor not found");
-		rc = n < 0 ? n : -ENOENT;
-		goto out;
+			 rc ? strerror(-rc) : "descriptor not found");
+		pa_idents_free(&ids);
+		return rc ? rc : -ENOENT;
 	}
-	w->dentry = id.dentry;
-	w->sb = id.sb;
-	for (size_t i = 0; i < w->n_anc; i++)
-		if (find_ident(ids, n, w->anc_fd[i], &id) == 0)
-			w->routes[i].dentry = id.dentry;
-		else
-			w->routes[i].dentry = 0;
-out:
-	free(ids);
-	return rc;
+	w->dentry = id->dentry;
+	w->sb = id->sb;
+	for (size_t i = 0; i < w->n_anc; i++) {
+		id = pa_idents_find(&ids, w->anc_fd[i]);
+		w->routes[i].dentry = id ? id->dentry : 0;
+	}
+	pa_idents_free(&ids);
+	return 0;
 }
 
 static void install_routes(struct pa_watch *w, struct pa_bpf *b)
@@ -267,6 +249,20 @@ int pa_watch_remove(struct pa_watchset *ws, struct pa_bpf *b, const char *path)
 		return 0;
 	}
 	return -ENOENT;
+}
+
+const struct pa_watch *pa_watch_innermost(const struct pa_watchset *ws, const struct pa_path *p)
+{
+	const struct pa_watch *best = NULL;
+
+	for (size_t i = 0; i < ws->n; i++) {
+		const struct pa_watch *w = ws->w[i];
+
+		if (!w->deleted && pa_path_within(p, w->path) &&
+		    (!best || strlen(w->path) > strlen(best->path)))
+			best = w;
+	}
+	return best;
 }
 
 const struct pa_watch *pa_watch_by_id(const struct pa_watchset *ws, uint32_t id)

@@ -58,6 +58,10 @@ int pa_watch_remove(struct pa_watchset *ws, struct pa_bpf *b, const char *path);
 /* A watch by id, a removed one included (then ->deleted is set and only
  * id and path are valid). */
 const struct pa_watch *pa_watch_by_id(const struct pa_watchset *ws, uint32_t id);
+/* The deepest watched or excluded directory holding @p (a path read
+ * lexically), or NULL. */
+struct pa_path;
+const struct pa_watch *pa_watch_innermost(const struct pa_watchset *ws, const struct pa_path *p);
 /*
  * Re-read each watch's path: a watched directory (or a parent) may have
  * been renamed, and then its denied-open routes, which follow names, are
